@@ -1,0 +1,91 @@
+/**
+ * Bringing data in: an uploaded (or bundled) CSV is checked, stored durably in KV, loaded and
+ * profiled in the engine, then made visible with one atomic commit. A failure at any step
+ * leaves nothing visible behind.
+ * @module
+ */
+import { type CsvLimits, normaliseCsv } from "../analytics/csv_input.ts";
+import type { DatasetMeta } from "../analytics/dataset.ts";
+import { ingestCsv } from "../analytics/ingest.ts";
+import { commitDataset, deleteDataset, getDatasetMeta, writeDatasetBytes } from "../memory/datasets.ts";
+import { keys } from "../memory/keys.ts";
+import type { AgentEnv } from "./supervisor.ts";
+
+/** Limits for one upload. */
+export interface UploadLimits extends CsvLimits {
+  maxRows: number;
+}
+
+/** Keeps only a harmless display name: no path, no control characters, bounded length. */
+export function safeDisplayName(name: string | undefined | null): string {
+  const base = String(name ?? "").split(/[\\/]/).pop() ?? "";
+  // deno-lint-ignore no-control-regex
+  const clean = base.replace(/[\u0000-\u001f\u007f<>"'`]/g, "").trim().slice(0, 120);
+  return clean || "upload.csv";
+}
+
+/**
+ * Stores and loads a CSV as a new dataset. When `sessionId` is given, the dataset is attached
+ * to the session in the same commit that makes it visible, and the session's previous
+ * dataset is deleted unless it is shared.
+ */
+export async function importCsv(
+  env: AgentEnv,
+  name: string,
+  bytes: Uint8Array,
+  limits: UploadLimits,
+  opts: { sessionId?: string; shared?: boolean } = {},
+): Promise<DatasetMeta> {
+  const { bytes: csv } = normaliseCsv(bytes, limits);
+  const id = crypto.randomUUID();
+  let chunks = 0;
+  try {
+    chunks = await writeDatasetBytes(env.kv, id, csv);
+    // The engine takes ownership of the buffer it is given: hand it a copy only when KV still needs it.
+    const ingested = await ingestCsv(env.engine, id, safeDisplayName(name), csv, { maxRows: limits.maxRows });
+    const meta: DatasetMeta = { ...ingested, chunks, shared: opts.shared ?? false };
+    const previous = await commitDataset(env.kv, meta, opts.sessionId);
+    if (previous && previous !== id) await dropDatasetIfPrivate(env, previous);
+    return meta;
+  } catch (e) {
+    await env.engine.unload(id).catch(() => {});
+    await deleteDataset(env.kv, id).catch(() => {});
+    throw e;
+  }
+}
+
+/** Deletes a dataset (KV and engine) unless it is the shared sample. */
+export async function dropDatasetIfPrivate(env: AgentEnv, id: string): Promise<void> {
+  const meta = await getDatasetMeta(env.kv, id).catch(() => null);
+  if (meta?.shared) return;
+  await env.engine.unload(id).catch(() => {});
+  env.values.delete(id);
+  await deleteDataset(env.kv, id);
+}
+
+/**
+ * Makes sure the bundled sample is stored once in KV and returns its id (null if the file is
+ * missing). Shared by every new session that does not upload its own file.
+ */
+export async function ensureSample(env: AgentEnv, path: string, limits: UploadLimits): Promise<string | null> {
+  const existing = await env.kv.get<string>(keys.sampleDataset());
+  if (existing.value) {
+    const meta = await getDatasetMeta(env.kv, existing.value).catch(() => null);
+    if (meta) return meta.id;
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch {
+    return null;
+  }
+  const meta = await importCsv(env, path.split("/").pop()!, bytes, limits, { shared: true });
+  const res = await env.kv.atomic().check(existing).set(keys.sampleDataset(), meta.id).commit();
+  if (!res.ok) {
+    // Another instance stored the sample first: keep theirs.
+    await deleteDataset(env.kv, meta.id);
+    await env.engine.unload(meta.id);
+    return (await env.kv.get<string>(keys.sampleDataset())).value;
+  }
+  return meta.id;
+}

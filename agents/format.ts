@@ -1,0 +1,46 @@
+/**
+ * Number formatting for answers: money with its currency, percentages, counts.
+ * @module
+ */
+
+const SYMBOLS: Record<string, string> = { USD: "$", EUR: "€", GBP: "£", JPY: "¥", INR: "₹" };
+
+/**
+ * Formats an amount of money. Amounts under one cent keep three significant digits so that
+ * tiny charges are not shown as zero.
+ *
+ * @example
+ * formatMoney(1234.5, "USD") // → "$1,234.50"
+ * formatMoney(1234.5, "CAD") // → "1,234.50 CAD"
+ * formatMoney(0.0000008, "USD") // → "$0.000000800"
+ */
+export function formatMoney(v: number | null, currency: string | null): string {
+  if (v === null || !Number.isFinite(v)) return "n/a";
+  const abs = Math.abs(v);
+  const digits = abs !== 0 && abs < 0.01
+    ? { maximumSignificantDigits: 3, minimumSignificantDigits: 3 }
+    : { minimumFractionDigits: 2, maximumFractionDigits: 2 };
+  const n = new Intl.NumberFormat("en-US", digits).format(abs);
+  const sign = v < 0 ? "-" : "";
+  const sym = currency ? SYMBOLS[currency] : undefined;
+  if (sym) return `${sign}${sym}${n}`;
+  return currency ? `${sign}${n} ${currency}` : `${sign}${n}`;
+}
+
+/** Formats a plain number with thousands separators (at most 2 decimals). */
+export function formatNumber(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return "n/a";
+  return new Intl.NumberFormat("en-US", { maximumFractionDigits: Math.abs(v) < 1 && v !== 0 ? 4 : 2 }).format(v);
+}
+
+/** Formats a percentage with one decimal: `12.3%`. */
+export function formatPct(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return "n/a";
+  return `${v.toFixed(1)}%`;
+}
+
+/** Formats a signed change: `+$12.00` / `-$3.50`. */
+export function formatDelta(v: number | null, currency: string | null): string {
+  if (v === null || !Number.isFinite(v)) return "n/a";
+  return (v > 0 ? "+" : "") + formatMoney(v, currency);
+}

@@ -1,0 +1,69 @@
+/**
+ * The spine of the agent: the `QueryPlan` every question becomes and the `AgentReply` every
+ * answer is.
+ * @module
+ */
+import type { ResultSet } from "../analytics/arrow_json.ts";
+import type { CostBasis } from "../analytics/dataset.ts";
+
+/** What is measured. */
+export type Measure = "cost" | "quantity" | "rows" | "resources" | "avg_daily_cost";
+
+/** A filter on one column: values matched exactly (after matching against the data). */
+export interface PlanFilter {
+  column: string;
+  op: "in" | "not_in";
+  values: string[];
+}
+
+/** Time grain of a trend. */
+export type Grain = "day" | "week" | "month" | "quarter" | "year";
+
+/** A resolved time range, half-open: `[start, end)`, ISO dates. */
+export interface TimeRange {
+  start: string;
+  end: string;
+  /** The words the user used ("last month"), for the answer text. */
+  label: string;
+}
+
+/** The typed plan of one question. The compiler turns it into SQL. */
+export interface QueryPlan {
+  measure: Measure;
+  basis: CostBasis;
+  groupBy: string[];
+  filters: PlanFilter[];
+  time: { range: TimeRange | null; grain: Grain | null };
+  topN: number | null;
+  order: "desc" | "asc";
+  /** Whether the answer shows each item's share of the total. */
+  share?: boolean;
+  compare?: { kind: "periods"; a: TimeRange; b: TimeRange };
+  analysis?: "forecast" | "anomalies" | "drivers" | "correlation" | "moving_avg";
+  chart?: { type?: string };
+}
+
+/** Intents the supervisor distinguishes. */
+export type Intent =
+  | "finops_query"
+  | "insight"
+  | "visualize"
+  | "knowledge"
+  | "small_talk"
+  | "schema"
+  | "out_of_scope";
+
+/** What an agent answers with. */
+export interface AgentReply {
+  response: string;
+  intent: Intent;
+  subagent: string;
+  sql: string | null;
+  result: ResultSet | null;
+  plan: QueryPlan | null;
+  chart_url: string | null;
+  planner: "builtin" | "llm";
+  /** Cost basis and currency stated with the numbers. */
+  basis?: CostBasis;
+  currency?: string | null;
+}

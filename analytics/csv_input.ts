@@ -1,0 +1,103 @@
+/**
+ * Checks and normalises the bytes of an uploaded CSV before DuckDB sees them: encoding
+ * (UTF-8, UTF-8 with BOM, UTF-16 with BOM, Windows-1252), binary files, empty and header-only
+ * files.
+ * @module
+ */
+import { ValidationError } from "../errors.ts";
+
+/** Limits applied to a CSV's shape. */
+export interface CsvLimits {
+  maxColumns: number;
+}
+
+/** Default shape limits. */
+export const DEFAULT_CSV_LIMITS: CsvLimits = { maxColumns: 1000 };
+
+/** What {@link normaliseCsv} learned about the file. */
+export interface CsvInfo {
+  encoding: "utf-8" | "utf-16le" | "utf-16be" | "windows-1252";
+  header: string[];
+}
+
+/** Splits one CSV header line into names, honouring double quotes. */
+export function parseHeader(line: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  let inQ = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (inQ) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') inQ = false;
+      else cur += ch;
+    } else if (ch === '"') inQ = true;
+    else if (ch === ",") {
+      out.push(cur);
+      cur = "";
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out.map((s) => s.trim());
+}
+
+/**
+ * Returns UTF-8 bytes of the CSV (without BOM) and what was found, or throws a
+ * {@link ValidationError}: 415 for binary content, 422 for empty or header-only files.
+ *
+ * @example
+ * normaliseCsv(new TextEncoder().encode("\uFEFFdate,cost\n2024-01-01,1\n")).info.header // → ["date", "cost"]
+ */
+export function normaliseCsv(
+  bytes: Uint8Array,
+  limits: CsvLimits = DEFAULT_CSV_LIMITS,
+): { bytes: Uint8Array; info: CsvInfo } {
+  if (bytes.byteLength === 0) throw new ValidationError("The file is empty.", 422);
+  let encoding: CsvInfo["encoding"] = "utf-8";
+  let text: string;
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) {
+    encoding = "utf-16le";
+    text = new TextDecoder("utf-16le").decode(bytes.subarray(2));
+  } else if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+    encoding = "utf-16be";
+    text = new TextDecoder("utf-16be").decode(bytes.subarray(2));
+  } else {
+    const head = bytes.subarray(0, 8192);
+    if (head.includes(0)) {
+      throw new ValidationError("The file looks binary, not like a CSV text file.", 415);
+    }
+    const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(start));
+    } catch {
+      encoding = "windows-1252";
+      text = new TextDecoder("windows-1252").decode(bytes.subarray(start));
+    }
+    if (encoding === "utf-8" && start === 0) {
+      return { bytes, info: { encoding, header: checkShape(text, limits) } };
+    }
+  }
+  if (text.includes("\u0000")) throw new ValidationError("The file contains NUL characters: not a CSV.", 415);
+  const header = checkShape(text, limits);
+  return { bytes: new TextEncoder().encode(text), info: { encoding, header } };
+}
+
+function checkShape(text: string, limits: CsvLimits): string[] {
+  const trimmed = text.replace(/^\s+/, "");
+  if (trimmed.length === 0) throw new ValidationError("The file is empty.", 422);
+  const nl = trimmed.search(/\r?\n/);
+  const headerLine = nl < 0 ? trimmed : trimmed.slice(0, nl);
+  const rest = nl < 0 ? "" : trimmed.slice(nl).trim();
+  const header = parseHeader(headerLine);
+  if (header.length > limits.maxColumns) {
+    throw new ValidationError(
+      `The file has ${header.length} columns; at most ${limits.maxColumns} are accepted.`,
+      422,
+    );
+  }
+  if (header.every((h) => h === "")) throw new ValidationError("The header row is empty.", 422);
+  if (rest.length === 0) throw new ValidationError("The file has a header but no data rows.", 422);
+  return header;
+}

@@ -1,0 +1,83 @@
+/**
+ * The `Dataset` types: what we know about one uploaded billing file.
+ * @module
+ */
+
+/** The canonical (FOCUS-named) columns the planner, analytics and charts speak. */
+export const CANONICAL_COLUMNS = [
+  "ChargePeriodStart",
+  "BilledCost",
+  "EffectiveCost",
+  "ListCost",
+  "ServiceName",
+  "ServiceCategory",
+  "RegionName",
+  "SubAccountName",
+  "ResourceId",
+  "ChargeCategory",
+  "ChargeDescription",
+  "PricingQuantity",
+  "BillingCurrency",
+  "ProviderName",
+  "SkuId",
+  "Tags",
+] as const;
+
+/** One canonical column name. */
+export type CanonicalColumn = typeof CANONICAL_COLUMNS[number];
+
+/** Cost bases a dataset may offer. */
+export type CostBasis = "billed" | "effective" | "list";
+
+/** The canonical column holding each cost basis. */
+export const BASIS_COLUMN: Record<CostBasis, CanonicalColumn> = {
+  billed: "BilledCost",
+  effective: "EffectiveCost",
+  list: "ListCost",
+};
+
+/** A column of the uploaded file with its inferred type and the role we gave it. */
+export interface DatasetColumn {
+  name: string;
+  type: string;
+  /** Canonical column it feeds, or `dimension` / `measure` / `date` / `other`. */
+  role: string;
+}
+
+/** Data quality figures shown with the upload and on the dataset endpoint. */
+export interface QualityReport {
+  rows: number;
+  nullCounts: Record<string, number>;
+  unparsable: Record<string, number>;
+  duplicateRows: number;
+  currencies: string[];
+}
+
+/** The stored description of a dataset (everything but its bytes). */
+export interface DatasetMeta {
+  id: string;
+  /** Original file name, for display only (never used as a path). */
+  name: string;
+  createdAt: string;
+  /** Uncompressed CSV size in bytes. */
+  bytes: number;
+  /** Number of gzip chunks in KV. */
+  chunks: number;
+  rows: number;
+  schema: { format: string; label: string; confidence: number };
+  columns: DatasetColumn[];
+  /** Canonical column → SQL expression over the raw table it was derived from. */
+  mapping: Partial<Record<CanonicalColumn, string>>;
+  /** Canonical columns present in the view. */
+  canonical: CanonicalColumn[];
+  dateRange: { start: string; end: string } | null;
+  currencies: string[];
+  /** Default currency when the data names none (null: unknown). */
+  currency: string | null;
+  bases: CostBasis[];
+  quality: QualityReport;
+  /** Statements that create the canonical view after the raw table is loaded. */
+  setupSql: string[];
+  /** True for the bundled sample, shared by sessions and never deleted with one. */
+  shared?: boolean;
+}

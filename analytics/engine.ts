@@ -1,0 +1,205 @@
+/**
+ * The engine client: a pool of DuckDB-WASM workers, datasets pinned to a worker, loaded on
+ * demand and evicted least-recently-used under a memory budget.
+ *
+ * @example
+ * const engine = await Engine.start({ workers: 1 });
+ * await engine.ensure(dataset, () => loadCsvBytes(kv, dataset.id));
+ * const rs = await engine.query(dataset.id, "SELECT 1 AS x");
+ * @module
+ */
+import { EngineError } from "../errors.ts";
+import type { ResultSet } from "./arrow_json.ts";
+import type { EngineCall, EngineRequest, EngineResponse, SqlParam } from "./engine_protocol.ts";
+
+/** What the engine needs to know to (re)load a dataset. */
+export interface LoadableDataset {
+  id: string;
+  /** Statements run after the raw table is created (the canonical view). */
+  setupSql: string[];
+  /** Approximate bytes of the CSV, for the memory budget. */
+  bytes: number;
+}
+
+/** Options for {@link Engine.start}. */
+export interface EngineOptions {
+  /** Number of DuckDB workers (default 1). */
+  workers?: number;
+  /** Memory budget for loaded datasets, in MB of CSV text (a proxy for table size). */
+  memoryMb?: number;
+}
+
+type Pending = { resolve: (r: ResultSet | null) => void; reject: (e: Error) => void };
+
+class EngineWorker {
+  readonly worker: Worker;
+  readonly ready: Promise<{ ms: number; version: string }>;
+  #pending = new Map<number, Pending>();
+  #next = 1;
+  inflight = 0;
+  datasets = 0;
+
+  constructor() {
+    this.worker = new Worker(new URL("./engine_worker.ts", import.meta.url).href, { type: "module" });
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.onmessage = (ev: MessageEvent<EngineResponse>) => {
+        const msg = ev.data;
+        if ("ready" in msg) {
+          if (msg.ready) resolve({ ms: msg.ms, version: msg.version });
+          else reject(new EngineError(`engine failed to start: ${msg.error}`, 503));
+          return;
+        }
+        const p = this.#pending.get(msg.id);
+        if (!p) return;
+        this.#pending.delete(msg.id);
+        this.inflight--;
+        if (msg.ok) p.resolve(msg.result);
+        else p.reject(new EngineError(msg.error, msg.kind === "input" ? 422 : 500));
+      };
+      this.worker.onerror = (ev) => {
+        ev.preventDefault();
+        const err = new EngineError(`engine worker crashed: ${ev.message}`, 503);
+        reject(err);
+        for (const p of this.#pending.values()) p.reject(err);
+        this.#pending.clear();
+      };
+    });
+  }
+
+  call(req: EngineCall, transfer: Transferable[] = []): Promise<ResultSet | null> {
+    const id = this.#next++;
+    this.inflight++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...req, id } as EngineRequest, transfer);
+    });
+  }
+}
+
+/** Table and view names for a dataset id (hex only, so safe to splice into SQL). */
+export function tableNames(datasetId: string): { raw: string; view: string } {
+  const hex = datasetId.replace(/[^0-9a-f]/gi, "").toLowerCase();
+  if (hex.length < 8) throw new EngineError(`bad dataset id '${datasetId}'`);
+  return { raw: `raw_${hex}`, view: `billing_${hex}` };
+}
+
+/** A pool of DuckDB workers. */
+export class Engine {
+  #workers: EngineWorker[];
+  #where = new Map<string, { w: EngineWorker; bytes: number; used: number }>();
+  #loading = new Map<string, Promise<void>>();
+  #budget: number;
+  /** Milliseconds the slowest worker took to start, and DuckDB's version. */
+  startup = { ms: 0, version: "" };
+
+  private constructor(workers: EngineWorker[], memoryMb: number) {
+    this.#workers = workers;
+    this.#budget = memoryMb * 1024 * 1024;
+  }
+
+  /** Starts the workers and waits until DuckDB is instantiated in each. */
+  static async start(opts: EngineOptions = {}): Promise<Engine> {
+    const n = Math.max(1, opts.workers ?? 1);
+    const engine = new Engine(Array.from({ length: n }, () => new EngineWorker()), opts.memoryMb ?? 300);
+    const infos = await Promise.all(engine.#workers.map((w) => w.ready));
+    engine.startup = { ms: Math.max(...infos.map((i) => i.ms)), version: infos[0].version };
+    return engine;
+  }
+
+  /** Number of datasets currently loaded. */
+  get loadedCount(): number {
+    return this.#where.size;
+  }
+
+  /** Whether a dataset is loaded in some worker now. */
+  isLoaded(datasetId: string): boolean {
+    return this.#where.has(datasetId);
+  }
+
+  #pick(): EngineWorker {
+    return this.#workers.reduce((a, b) => (b.datasets < a.datasets ? b : a));
+  }
+
+  async #evictFor(bytes: number): Promise<void> {
+    let total = [...this.#where.values()].reduce((s, e) => s + e.bytes, 0);
+    const byAge = [...this.#where.entries()].sort((a, b) => a[1].used - b[1].used);
+    for (const [id] of byAge) {
+      if (total + bytes <= this.#budget) break;
+      total -= this.#where.get(id)!.bytes;
+      await this.unload(id);
+    }
+  }
+
+  /**
+   * Loads CSV bytes as a new dataset's raw table and returns its columns (DESCRIBE rows).
+   * The bytes are transferred to the worker (the caller's buffer becomes unusable).
+   */
+  async loadCsv(datasetId: string, bytes: Uint8Array): Promise<ResultSet> {
+    await this.#evictFor(bytes.byteLength);
+    const w = this.#pick();
+    const { raw } = tableNames(datasetId);
+    const size = bytes.byteLength;
+    const copy = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+    const rs = await w.call({ op: "load", table: raw, bytes: copy }, [copy.buffer as ArrayBuffer]);
+    w.datasets++;
+    this.#where.set(datasetId, { w, bytes: size, used: Date.now() });
+    return rs!;
+  }
+
+  /** Runs setup statements (views) for a loaded dataset. */
+  async setup(datasetId: string, statements: string[]): Promise<void> {
+    const e = this.#entry(datasetId);
+    for (const sql of statements) await e.w.call({ op: "exec", sql });
+  }
+
+  /**
+   * Makes sure a stored dataset is loaded, fetching its CSV only when needed. Concurrent
+   * callers share one load.
+   */
+  ensure(ds: LoadableDataset, fetch: () => Promise<Uint8Array>): Promise<void> {
+    if (this.#where.has(ds.id)) {
+      this.#where.get(ds.id)!.used = Date.now();
+      return Promise.resolve();
+    }
+    let p = this.#loading.get(ds.id);
+    if (!p) {
+      p = (async () => {
+        const bytes = await fetch();
+        await this.loadCsv(ds.id, bytes);
+        await this.setup(ds.id, ds.setupSql);
+      })().finally(() => this.#loading.delete(ds.id));
+      this.#loading.set(ds.id, p);
+    }
+    return p;
+  }
+
+  #entry(datasetId: string) {
+    const e = this.#where.get(datasetId);
+    if (!e) throw new EngineError(`dataset ${datasetId} is not loaded`, 500);
+    e.used = Date.now();
+    return e;
+  }
+
+  /** Runs one SELECT against the worker that holds the dataset. */
+  async query(datasetId: string, sql: string, params: SqlParam[] = []): Promise<ResultSet> {
+    const e = this.#entry(datasetId);
+    return (await e.w.call({ op: "query", sql, params }))!;
+  }
+
+  /** Drops a dataset's tables and forgets it. */
+  async unload(datasetId: string): Promise<void> {
+    const e = this.#where.get(datasetId);
+    if (!e) return;
+    this.#where.delete(datasetId);
+    e.w.datasets--;
+    const { raw, view } = tableNames(datasetId);
+    await e.w.call({ op: "drop", table: view });
+    await e.w.call({ op: "drop", table: raw });
+  }
+
+  /** Terminates all workers. */
+  close(): void {
+    for (const w of this.#workers) w.worker.terminate();
+    this.#where.clear();
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * Messages between the engine client (main thread) and the DuckDB worker.
+ * @module
+ */
+import type { ResultSet } from "./arrow_json.ts";
+
+/** A parameter bound to a `?` placeholder. */
+export type SqlParam = string | number | boolean | null;
+
+/** Requests the main thread sends to the worker. */
+export type EngineRequest =
+  | { id: number; op: "load"; table: string; bytes: Uint8Array }
+  | { id: number; op: "query"; sql: string; params?: SqlParam[] }
+  | { id: number; op: "exec"; sql: string }
+  | { id: number; op: "drop"; table: string };
+
+/** Replies the worker sends back; `id` 0 with `ready` announces a warm engine. */
+export type EngineResponse =
+  | { id: number; ok: true; result: ResultSet | null; ms: number }
+  | { id: number; ok: false; error: string; kind: "input" | "internal" }
+  | { id: 0; ready: true; ms: number; version: string }
+  | { id: 0; ready: false; error: string };
+
+/** A request before the client assigns its id. */
+export type EngineCall = EngineRequest extends infer R ? R extends unknown ? Omit<R, "id"> : never : never;

@@ -1,0 +1,487 @@
+/**
+ * Billing format detection and the canonical (FOCUS-named) mapping.
+ *
+ * A format is recognised from its header; each format maps canonical columns to SQL
+ * expressions over the raw table. Header names are compared in a normalised form (lower case,
+ * letters and digits only), so `lineItem/UnblendedCost` (CUR legacy), `line_item_unblended_cost`
+ * (CUR in Athena, CUR 2.0) and `costInBillingCurrency` (Azure MCA) / `CostInBillingCurrency`
+ * (Azure EA) are found by one rule.
+ *
+ * @example
+ * detectSchema([{ name: "BilledCost", type: "DOUBLE" }, { name: "ChargePeriodStart", type: "TIMESTAMP" }])
+ * // → { format: "focus-1.0", label: "FOCUS 1.0", confidence: 0.9, mapping: {...}, ... }
+ * @module
+ */
+import type { CanonicalColumn, CostBasis, DatasetColumn } from "./dataset.ts";
+
+/** A raw column as DuckDB describes it. */
+export interface RawColumn {
+  name: string;
+  type: string;
+}
+
+/** The result of detection. */
+export interface DetectedSchema {
+  format: string;
+  label: string;
+  confidence: number;
+  mapping: Partial<Record<CanonicalColumn, string>>;
+  /** Canonical column → the one raw column it was read from (for unparsable counts). */
+  sources: Partial<Record<CanonicalColumn, string>>;
+  columns: DatasetColumn[];
+  bases: CostBasis[];
+}
+
+/** Normalises a header for matching: lower case, letters and digits only. */
+export function normName(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]/g, "");
+}
+
+/** Quotes an SQL identifier. */
+export function q(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Quotes an SQL string literal. */
+export function lit(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+const NUMERIC =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL)/i;
+const TEMPORAL = /^(DATE|TIMESTAMP)/i;
+
+/** SQL for a numeric value; text that does not parse becomes NULL (and is counted as unparsable). */
+export function numExpr(col: RawColumn): string {
+  return NUMERIC.test(col.type) ? `CAST(${q(col.name)} AS DOUBLE)` : `TRY_CAST(${q(col.name)} AS DOUBLE)`;
+}
+
+/** Date formats tried, in order, on text dates (ISO first; US month-first as Azure writes it). */
+const DATE_FORMATS = [
+  "%Y-%m-%dT%H:%M",
+  "%m/%d/%Y %H:%M:%S",
+  "%m/%d/%Y %H:%M",
+  "%m/%d/%Y",
+  "%Y/%m/%d",
+  "%d.%m.%Y",
+];
+
+/** SQL for a UTC timestamp from a date/time column of any common shape. */
+export function tsExpr(col: RawColumn): string {
+  if (/^TIMESTAMP WITH TIME ZONE|TIMESTAMPTZ/i.test(col.type)) return `CAST(${q(col.name)} AS TIMESTAMP)`;
+  if (TEMPORAL.test(col.type)) return `CAST(${q(col.name)} AS TIMESTAMP)`;
+  // A UTC designator is dropped (all billing times are UTC); other offsets are not guessed.
+  const c = `regexp_replace(TRIM(${q(col.name)}), '(Z|[+-]00:?00| UTC)$', '')`;
+  const tries = [`TRY_CAST(${c} AS TIMESTAMP)`, ...DATE_FORMATS.map((f) => `TRY_STRPTIME(${c}, ${lit(f)})`)];
+  return `COALESCE(${tries.join(", ")})`;
+}
+
+/** SQL for text. */
+export function strExpr(col: RawColumn): string {
+  return /^VARCHAR/i.test(col.type) ? q(col.name) : `CAST(${q(col.name)} AS VARCHAR)`;
+}
+
+type Kind = "num" | "ts" | "str";
+const KIND: Record<CanonicalColumn, Kind> = {
+  ChargePeriodStart: "ts",
+  BilledCost: "num",
+  EffectiveCost: "num",
+  ListCost: "num",
+  ServiceName: "str",
+  ServiceCategory: "str",
+  RegionName: "str",
+  SubAccountName: "str",
+  ResourceId: "str",
+  ChargeCategory: "str",
+  ChargeDescription: "str",
+  PricingQuantity: "num",
+  BillingCurrency: "str",
+  ProviderName: "str",
+  SkuId: "str",
+  Tags: "str",
+};
+
+/** A format: how to recognise it and where each canonical column comes from. */
+interface FormatSpec {
+  format: string;
+  label: string;
+  /** Normalised names that must all be present. */
+  requires: string[];
+  /** Normalised names whose presence raises confidence (and picks between look-alikes). */
+  hints?: string[];
+  /** Canonical column → candidate normalised source names, first present wins. */
+  columns: Partial<Record<CanonicalColumn, string[]>>;
+  /** Canonical columns computed from several sources; `col(n)` quotes a present source. */
+  derived?: (find: (n: string) => RawColumn | undefined) => Partial<Record<CanonicalColumn, string>>;
+  provider?: string;
+  /** Base confidence when required columns are present. */
+  base: number;
+}
+
+const FOCUS_COLUMNS: Partial<Record<CanonicalColumn, string[]>> = {
+  ChargePeriodStart: ["chargeperiodstart"],
+  BilledCost: ["billedcost"],
+  EffectiveCost: ["effectivecost"],
+  ListCost: ["listcost"],
+  ServiceName: ["servicename"],
+  ServiceCategory: ["servicecategory"],
+  RegionName: ["regionname", "regionid"],
+  SubAccountName: ["subaccountname", "subaccountid"],
+  ResourceId: ["resourceid"],
+  ChargeCategory: ["chargecategory"],
+  ChargeDescription: ["chargedescription"],
+  PricingQuantity: ["pricingquantity"],
+  BillingCurrency: ["billingcurrency"],
+  ProviderName: ["providername", "provider"],
+  SkuId: ["skuid"],
+  Tags: ["tags"],
+};
+
+/** AWS line item types → FOCUS ChargeCategory. */
+const AWS_CHARGE_CATEGORY = (c: string) =>
+  `CASE ${c} WHEN 'Tax' THEN 'Tax' ` +
+  `WHEN 'RIFee' THEN 'Purchase' WHEN 'Fee' THEN 'Purchase' WHEN 'SavingsPlanRecurringFee' THEN 'Purchase' ` +
+  `WHEN 'SavingsPlanUpfrontFee' THEN 'Purchase' ` +
+  `WHEN 'Credit' THEN 'Credit' WHEN 'SavingsPlanNegation' THEN 'Credit' WHEN 'BundledDiscount' THEN 'Credit' ` +
+  `WHEN 'EdpDiscount' THEN 'Credit' WHEN 'PrivateRateDiscount' THEN 'Credit' WHEN 'Discount' THEN 'Credit' ` +
+  `WHEN 'Refund' THEN 'Adjustment' ELSE 'Usage' END`;
+
+function awsDerived(find: (n: string) => RawColumn | undefined): Partial<Record<CanonicalColumn, string>> {
+  const out: Partial<Record<CanonicalColumn, string>> = {};
+  const type = find("lineitemlineitemtype");
+  const unblended = find("lineitemunblendedcost");
+  if (type) out.ChargeCategory = AWS_CHARGE_CATEGORY(q(type.name));
+  // Amortized (effective) cost as AWS Cost Explorer computes it, when the commitment columns exist.
+  const spEff = find("savingsplansavingsplaneffectivecost");
+  const riEff = find("reservationeffectivecost");
+  const spTotal = find("savingsplantotalcommitmenttodate");
+  const spUsed = find("savingsplanusedcommitment");
+  const riUnusedUp = find("reservationunusedamortizedupfrontfeeforbillingperiod");
+  const riUnusedRec = find("reservationunusedrecurringfee");
+  if (type && unblended && (spEff || riEff)) {
+    const n = (c: RawColumn | undefined) => (c ? `COALESCE(${numExpr(c)}, 0)` : "0");
+    const t = q(type.name);
+    out.EffectiveCost = `CASE ${t} ` +
+      `WHEN 'SavingsPlanCoveredUsage' THEN ${n(spEff)} ` +
+      `WHEN 'SavingsPlanRecurringFee' THEN ${n(spTotal)} - ${n(spUsed)} ` +
+      `WHEN 'SavingsPlanNegation' THEN 0 WHEN 'SavingsPlanUpfrontFee' THEN 0 ` +
+      `WHEN 'DiscountedUsage' THEN ${n(riEff)} ` +
+      `WHEN 'RIFee' THEN ${n(riUnusedUp)} + ${n(riUnusedRec)} ` +
+      `ELSE ${numExpr(unblended)} END`;
+  }
+  out.ProviderName = "'AWS'";
+  return out;
+}
+
+const SPECS: FormatSpec[] = [
+  {
+    format: "focus",
+    label: "FOCUS",
+    requires: ["billedcost", "chargeperiodstart"],
+    hints: ["effectivecost", "listcost", "servicename", "chargecategory", "billingcurrency"],
+    columns: FOCUS_COLUMNS,
+    base: 0.8,
+  },
+  {
+    format: "aws-cur-2.0",
+    label: "AWS CUR 2.0",
+    requires: ["lineitemunblendedcost", "lineitemusagestartdate"],
+    hints: ["lineitemusageaccountname", "resourcetags", "productservicecode"],
+    columns: {
+      ChargePeriodStart: ["lineitemusagestartdate"],
+      BilledCost: ["lineitemunblendedcost"],
+      ListCost: ["pricingpublicondemandcost"],
+      ServiceName: ["productproductname", "productservicecode", "lineitemproductcode"],
+      RegionName: ["productregioncode", "productregion", "lineitemavailabilityzone"],
+      SubAccountName: ["lineitemusageaccountname", "lineitemusageaccountid"],
+      ResourceId: ["lineitemresourceid"],
+      ChargeDescription: ["lineitemlineitemdescription"],
+      PricingQuantity: ["lineitemusageamount"],
+      BillingCurrency: ["lineitemcurrencycode"],
+      SkuId: ["productsku"],
+      Tags: ["resourcetags"],
+    },
+    derived: awsDerived,
+    base: 0.7,
+  },
+  {
+    format: "aws-cur",
+    label: "AWS CUR (legacy)",
+    requires: ["lineitemunblendedcost", "lineitemusagestartdate"],
+    hints: ["productproductname", "lineitemusageaccountid", "productregion"],
+    columns: {
+      ChargePeriodStart: ["lineitemusagestartdate"],
+      BilledCost: ["lineitemunblendedcost"],
+      ListCost: ["pricingpublicondemandcost"],
+      ServiceName: ["productproductname", "lineitemproductcode"],
+      RegionName: ["productregion", "productregioncode", "lineitemavailabilityzone"],
+      SubAccountName: ["lineitemusageaccountname", "lineitemusageaccountid"],
+      ResourceId: ["lineitemresourceid"],
+      ChargeDescription: ["lineitemlineitemdescription"],
+      PricingQuantity: ["lineitemusageamount"],
+      BillingCurrency: ["lineitemcurrencycode"],
+      SkuId: ["productsku"],
+    },
+    derived: awsDerived,
+    base: 0.75,
+  },
+  {
+    format: "azure-mca",
+    label: "Azure cost export (MCA)",
+    requires: ["costinbillingcurrency", "date"],
+    hints: ["billingprofileid", "invoicesectionname", "billingcurrency"],
+    columns: {
+      ChargePeriodStart: ["date"],
+      BilledCost: ["costinbillingcurrency"],
+      ServiceName: ["metercategory", "consumedservice", "servicename"],
+      ServiceCategory: ["servicefamily"],
+      RegionName: ["resourcelocation", "meterregion"],
+      SubAccountName: ["subscriptionname", "subscriptionid"],
+      ResourceId: ["resourceid"],
+      ChargeCategory: ["chargetype"],
+      ChargeDescription: ["metername", "productname"],
+      PricingQuantity: ["quantity"],
+      BillingCurrency: ["billingcurrency", "billingcurrencycode"],
+      SkuId: ["meterid", "partnumber"],
+      Tags: ["tags"],
+    },
+    derived: (find) => {
+      const out: Partial<Record<CanonicalColumn, string>> = { ProviderName: "'Microsoft'" };
+      const pay = find("paygprice");
+      const qty = find("quantity");
+      if (pay && qty) out.ListCost = `${numExpr(pay)} * ${numExpr(qty)}`;
+      const ct = find("chargetype");
+      if (ct) {
+        out.ChargeCategory = `CASE lower(${q(ct.name)}) WHEN 'usage' THEN 'Usage' WHEN 'purchase' THEN 'Purchase' ` +
+          `WHEN 'refund' THEN 'Adjustment' WHEN 'tax' THEN 'Tax' WHEN 'unusedreservation' THEN 'Usage' ` +
+          `WHEN 'unusedsavingsplan' THEN 'Usage' ELSE ${q(ct.name)} END`;
+      }
+      return out;
+    },
+    base: 0.7,
+  },
+  {
+    format: "gcp",
+    label: "Google Cloud billing export",
+    requires: ["cost", "usagestarttime", "servicedescription"],
+    hints: ["projectid", "locationregion", "currency", "skudescription"],
+    columns: {
+      ChargePeriodStart: ["usagestarttime"],
+      BilledCost: ["cost"],
+      ServiceName: ["servicedescription"],
+      RegionName: ["locationregion", "locationlocation"],
+      SubAccountName: ["projectname", "projectid"],
+      ResourceId: ["resourcename", "resourceglobalname"],
+      ChargeCategory: ["costtype"],
+      ChargeDescription: ["skudescription"],
+      PricingQuantity: ["usageamount", "usageamountinpricingunits"],
+      BillingCurrency: ["currency"],
+      SkuId: ["skuid"],
+      Tags: ["labels"],
+    },
+    derived: (find) => {
+      const out: Partial<Record<CanonicalColumn, string>> = { ProviderName: "'Google Cloud'" };
+      const ct = find("costtype");
+      if (ct) {
+        out.ChargeCategory = `CASE lower(${q(ct.name)}) WHEN 'regular' THEN 'Usage' WHEN 'tax' THEN 'Tax' ` +
+          `WHEN 'adjustment' THEN 'Adjustment' WHEN 'rounding_error' THEN 'Adjustment' ELSE ${q(ct.name)} END`;
+      }
+      const credits = find("creditsamount") ?? find("credits");
+      const cost = find("cost");
+      if (credits && cost && /^(DOUBLE|DECIMAL|BIGINT|INTEGER|FLOAT)/i.test(credits.type)) {
+        out.EffectiveCost = `${numExpr(cost)} + COALESCE(${numExpr(credits)}, 0)`;
+      }
+      return out;
+    },
+    base: 0.8,
+  },
+  {
+    format: "oci",
+    label: "Oracle Cloud cost report",
+    requires: ["costmycost", "lineitemintervalusagestart"],
+    hints: ["productservice", "productregion", "costcurrencycode"],
+    columns: {
+      ChargePeriodStart: ["lineitemintervalusagestart"],
+      BilledCost: ["costmycost"],
+      ServiceName: ["productservice"],
+      RegionName: ["productregion"],
+      SubAccountName: ["productcompartmentname", "productcompartmentid"],
+      ResourceId: ["productresourceid"],
+      ChargeDescription: ["productdescription"],
+      PricingQuantity: ["usagebilledquantity"],
+      BillingCurrency: ["costcurrencycode"],
+      SkuId: ["costproductsku"],
+    },
+    derived: () => ({ ProviderName: "'Oracle'", ChargeCategory: "'Usage'" }),
+    base: 0.85,
+  },
+];
+
+/** FOCUS version from the columns each release added. */
+function focusVersion(names: Set<string>): string {
+  if (names.has("allocatedmethodid") || names.has("contractapplied")) return "1.3";
+  if (names.has("invoiceid") || names.has("pricingcurrency") || names.has("billingaccounttype")) return "1.2";
+  if (names.has("servicesubcategory") || names.has("capacityreservationid")) return "1.1";
+  return "1.0";
+}
+
+const DATE_NAME = /(date|time|day|period|month|timestamp)/i;
+const COST_NAMES: [RegExp, number][] = [
+  [/^(total_?)?cost$/i, 5],
+  [/(billed|unblended|net|actual|effective|amortized)_?cost/i, 4],
+  [/cost/i, 3],
+  [/(spend|amount|charge)/i, 2],
+  [/(price|total|usd|eur|value)/i, 1],
+];
+const DIMENSION_NAMES: [CanonicalColumn, RegExp][] = [
+  ["ServiceName", /^(service|product|service_?name|product_?name|meter_?category)$/i],
+  ["RegionName", /^(region|location|region_?name|zone)$/i],
+  ["SubAccountName", /^(account|account_?name|subscription|project|sub_?account|account_?id|project_?id)$/i],
+  ["ResourceId", /^(resource|resource_?id|instance|instance_?id)$/i],
+  ["ChargeCategory", /^(charge_?(type|category)|category)$/i],
+  ["BillingCurrency", /^(currency|currency_?code|billing_?currency)$/i],
+  ["ProviderName", /^(provider|cloud|vendor)$/i],
+  ["PricingQuantity", /^(quantity|usage_?(amount|quantity)|usage)$/i],
+  ["Tags", /^(tags|labels)$/i],
+];
+
+function roleColumns(raw: RawColumn[], mapping: Partial<Record<CanonicalColumn, string>>): DatasetColumn[] {
+  return raw.map((c) => {
+    const hit = (Object.entries(mapping) as [CanonicalColumn, string][]).find(([, expr]) => expr.includes(q(c.name)));
+    const role = hit
+      ? hit[0]
+      : NUMERIC.test(c.type)
+      ? "measure"
+      : TEMPORAL.test(c.type)
+      ? "date"
+      : /^VARCHAR/i.test(c.type)
+      ? "dimension"
+      : "other";
+    return { name: c.name, type: c.type, role };
+  });
+}
+
+function exprFor(kind: Kind, col: RawColumn): string {
+  return kind === "num" ? numExpr(col) : kind === "ts" ? tsExpr(col) : strExpr(col);
+}
+
+/**
+ * Detects the billing format of a file from its columns and builds the canonical mapping.
+ * Returns `null` when no date column and cost-like numeric column can be found.
+ */
+export function detectSchema(raw: RawColumn[]): DetectedSchema | null {
+  const byNorm = new Map<string, RawColumn>();
+  for (const c of raw) if (!byNorm.has(normName(c.name))) byNorm.set(normName(c.name), c);
+  const names = new Set(byNorm.keys());
+  const find = (n: string) => byNorm.get(n);
+
+  let best: { spec: FormatSpec; score: number } | null = null;
+  for (const spec of SPECS) {
+    if (!spec.requires.every((r) => names.has(r))) continue;
+    const hints = spec.hints ?? [];
+    const hit = hints.filter((h) => names.has(h)).length;
+    const score = spec.base + (hints.length ? (0.15 * hit) / hints.length : 0);
+    if (!best || score > best.score) best = { spec, score };
+  }
+
+  if (best) {
+    const { spec } = best;
+    const mapping: Partial<Record<CanonicalColumn, string>> = {};
+    const sources: Partial<Record<CanonicalColumn, string>> = {};
+    for (const [canon, cands] of Object.entries(spec.columns) as [CanonicalColumn, string[]][]) {
+      const src = cands.map(find).find((c) => c !== undefined);
+      if (src) {
+        mapping[canon] = exprFor(KIND[canon], src);
+        sources[canon] = src.name;
+      }
+    }
+    Object.assign(mapping, spec.derived?.(find) ?? {});
+    let format = spec.format;
+    let label = spec.label;
+    if (spec.format === "focus") {
+      const v = focusVersion(names);
+      format = `focus-${v}`;
+      label = `FOCUS ${v}`;
+    }
+    if (spec.format === "azure-mca" && /^[A-Z]/.test(find("date")!.name)) {
+      // EA exports use PascalCase headers; MCA exports camelCase.
+      format = "azure-ea";
+      label = "Azure cost export (EA)";
+    }
+    for (const k of Object.keys(spec.derived?.(find) ?? {}) as CanonicalColumn[]) delete sources[k];
+    return finish(format, label, Math.min(0.99, best.score), mapping, sources, raw);
+  }
+  return detectGeneric(raw);
+}
+
+function detectGeneric(raw: RawColumn[]): DetectedSchema | null {
+  const date = raw.find((c) => TEMPORAL.test(c.type) && DATE_NAME.test(c.name)) ??
+    raw.find((c) => TEMPORAL.test(c.type)) ??
+    raw.find((c) => /^VARCHAR/i.test(c.type) && DATE_NAME.test(c.name));
+  const scored = raw
+    .filter((c) => NUMERIC.test(c.type) || (/^VARCHAR/i.test(c.type) && /cost|amount|spend/i.test(c.name)))
+    .map((c) => ({ c, s: COST_NAMES.find(([re]) => re.test(c.name))?.[1] ?? 0 }))
+    .filter((x) => x.s > 0)
+    .sort((a, b) => b.s - a.s);
+  if (!date || scored.length === 0) return null;
+  const cost = scored[0].c;
+  const mapping: Partial<Record<CanonicalColumn, string>> = {
+    ChargePeriodStart: tsExpr(date),
+    BilledCost: numExpr(cost),
+  };
+  const sources: Partial<Record<CanonicalColumn, string>> = {
+    ChargePeriodStart: date.name,
+    BilledCost: cost.name,
+  };
+  for (const [canon, re] of DIMENSION_NAMES) {
+    const c = raw.find((x) => x !== date && x !== cost && re.test(x.name));
+    if (c && !mapping[canon]) {
+      mapping[canon] = exprFor(KIND[canon], c);
+      sources[canon] = c.name;
+    }
+  }
+  const confidence = 0.5 + 0.1 * Math.min(3, Object.keys(mapping).length - 2);
+  return finish("generic", "Generic cost CSV", confidence, mapping, sources, raw);
+}
+
+function finish(
+  format: string,
+  label: string,
+  confidence: number,
+  mapping: Partial<Record<CanonicalColumn, string>>,
+  sources: Partial<Record<CanonicalColumn, string>>,
+  raw: RawColumn[],
+): DetectedSchema {
+  const bases: CostBasis[] = ["billed"];
+  if (mapping.EffectiveCost) bases.push("effective");
+  if (mapping.ListCost) bases.push("list");
+  return {
+    format,
+    label,
+    confidence: Math.round(confidence * 100) / 100,
+    mapping,
+    sources,
+    columns: roleColumns(raw, mapping),
+    bases,
+  };
+}
+
+/**
+ * The statement that creates the canonical table: canonical columns first, then every original
+ * column whose name does not collide with a canonical one, so nothing is lost. It is
+ * materialised once at load so that date parsing and casts are not paid on every query.
+ */
+export function canonicalViewSql(
+  view: string,
+  rawTable: string,
+  raw: RawColumn[],
+  mapping: Partial<Record<CanonicalColumn, string>>,
+): string {
+  const canon = Object.keys(mapping);
+  const taken = new Set(canon.map((c) => c.toLowerCase()));
+  const select = [
+    ...(Object.entries(mapping) as [string, string][]).map(([c, e]) => `${e} AS ${q(c)}`),
+    ...raw.filter((c) => !taken.has(c.name.toLowerCase())).map((c) => q(c.name)),
+  ];
+  return `CREATE OR REPLACE TABLE ${q(view)} AS SELECT ${select.join(", ")} FROM ${q(rawTable)}`;
+}

@@ -1,0 +1,99 @@
+/**
+ * Builds the HTTP app from its dependencies: middleware, routes, the OpenAPI document, and the
+ * one place where errors become HTTP responses.
+ * @module
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import { toHttpError, ValidationError } from "./errors.ts";
+import { assetRoutes } from "./routes/assets.ts";
+import type { AppDeps, AppEnv } from "./routes/deps.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { queryRoutes } from "./routes/queries.ts";
+import { sessionRoutes } from "./routes/sessions.ts";
+import { uploadRoutes } from "./routes/uploads.ts";
+
+/** Version of the API, shown in the OpenAPI document. */
+export const API_VERSION = "0.1.0";
+
+/** Turns zod issues into one message that names the fields. */
+function describeIssues(issues: { path: PropertyKey[]; message: string }[]): string {
+  return issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.map(String).join(".") : "body"}: ${i.message}`)
+    .join("; ");
+}
+
+/** Builds the app. */
+export function buildApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new ValidationError(`Invalid request: ${describeIssues(result.error.issues)}`, 400);
+      }
+    },
+  });
+
+  app.use("*", async (c, next) => {
+    const requestId = c.req.header("x-request-id")?.slice(0, 64).replace(/[^\w.-]/g, "") || crypto.randomUUID();
+    c.set("requestId", requestId);
+    // Local mode: the unguessable session id is the capability (see README, Access).
+    c.set("owner", "local");
+    const started = performance.now();
+    await next();
+    c.res.headers.set("x-request-id", requestId);
+    c.res.headers.set("x-content-type-options", "nosniff");
+    c.res.headers.set("referrer-policy", "no-referrer");
+    c.res.headers.set("x-frame-options", "DENY");
+    if (!c.res.headers.has("content-security-policy")) {
+      c.res.headers.set(
+        "content-security-policy",
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; " +
+          "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+      );
+    }
+    deps.log.log("debug", "request", {
+      request_id: requestId,
+      method: c.req.method,
+      path: c.req.routePath,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+    });
+  });
+
+  app.onError((err, c) => {
+    let e: unknown = err;
+    if (err instanceof HTTPException) {
+      const msg = /json/i.test(err.message) ? "Malformed JSON in request body." : err.message || "Bad request";
+      e = new ValidationError(msg, err.status === 413 ? 413 : err.status === 415 ? 415 : 400);
+    }
+    const { status, body, headers } = toHttpError(e, c.get("requestId"));
+    if (status >= 500) {
+      deps.log.log("error", "unhandled error", {
+        request_id: c.get("requestId"),
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      });
+    }
+    return c.json(body, status as 400, headers);
+  });
+  app.notFound((c) =>
+    c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404)
+  );
+
+  sessionRoutes(app, deps);
+  uploadRoutes(app, deps);
+  queryRoutes(app, deps);
+  healthRoutes(app, deps);
+  assetRoutes(app);
+
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "FinOps Agent API",
+      version: API_VERSION,
+      description: "A conversational cost analyst for cloud bills. Every number comes from SQL it ran; " +
+        "each answer returns that SQL and the result rows.",
+    },
+  });
+  return app;
+}

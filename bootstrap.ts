@@ -1,0 +1,74 @@
+/**
+ * Wires the app together: opens KV, starts the engine, loads the sample, builds the app.
+ * Used by `main.ts` and by the tests (with their own KV and config).
+ * @module
+ */
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { ValueIndexCache } from "./agents/context.ts";
+import { dropDatasetIfPrivate, ensureSample } from "./agents/data_loader.ts";
+import { Engine } from "./analytics/engine.ts";
+import { buildApp } from "./app.ts";
+import type { Config } from "./config.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { sweepPendingDatasets } from "./memory/datasets.ts";
+import { SessionStore } from "./memory/sessions.ts";
+import type { AppDeps, AppEnv } from "./routes/deps.ts";
+
+/** A running app and how to stop it. */
+export interface Running {
+  app: OpenAPIHono<AppEnv>;
+  deps: AppDeps;
+  /** Removes expired sessions and abandoned uploads; returns what it removed. */
+  sweep(): Promise<{ sessions: number; pending: number }>;
+  close(): Promise<void>;
+}
+
+/** Starts everything but the HTTP listener. */
+export async function startApp(config: Config, opts: { log?: Logger; engine?: Engine } = {}): Promise<Running> {
+  const log = opts.log ?? createLogger(config.logLevel);
+  if (config.kvPath !== ":memory:") {
+    const dir = config.kvPath.replace(/[\\/][^\\/]*$/, "");
+    if (dir && dir !== config.kvPath) await Deno.mkdir(dir, { recursive: true });
+  }
+  const kv = await Deno.openKv(config.kvPath);
+  const engine = opts.engine ?? await Engine.start({ workers: config.engineWorkers, memoryMb: config.engineMemoryMb });
+  const sessions = new SessionStore(kv, { maxAgeDays: config.maxSessionAgeDays });
+  const deps: AppDeps = {
+    kv,
+    engine,
+    values: new ValueIndexCache(),
+    config,
+    sessions,
+    log,
+    sampleDatasetId: null,
+  };
+  deps.sampleDatasetId = await ensureSample(deps, config.samplePath, {
+    maxColumns: config.maxColumns,
+    maxRows: config.maxRows,
+  });
+  const app = buildApp(deps);
+
+  async function sweep() {
+    let removed = 0;
+    for await (const e of kv.list<{ id: string; owner: string; lastActivity: string }>({ prefix: ["session"] })) {
+      const s = e.value as Parameters<SessionStore["delete"]>[0];
+      if (!sessions.isExpired(s)) continue;
+      await sessions.delete(s);
+      if (s.datasetId) await dropDatasetIfPrivate(deps, s.datasetId);
+      removed++;
+    }
+    const pending = await sweepPendingDatasets(kv, 60 * 60 * 1000);
+    return { sessions: removed, pending };
+  }
+
+  return {
+    app,
+    deps,
+    sweep,
+    close() {
+      if (!opts.engine) engine.close();
+      kv.close();
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Chunked binary blobs in Deno KV: a blob larger than one KV value is split into numbered
+ * chunks. Callers write the chunks first and the record that makes them visible last.
+ * @module
+ */
+import { CHUNK_BYTES, CHUNKS_PER_COMMIT } from "./keys.ts";
+
+/** Splits bytes into views of at most `size` bytes. */
+export function splitChunks(bytes: Uint8Array, size = CHUNK_BYTES): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < bytes.byteLength; i += size) out.push(bytes.subarray(i, i + size));
+  return out;
+}
+
+/** Writes chunks under `keyOf(n)` in batched atomic commits; returns the chunk count. */
+export async function writeChunks(
+  kv: Deno.Kv,
+  bytes: Uint8Array,
+  keyOf: (n: number) => Deno.KvKey,
+  expireIn?: number,
+): Promise<number> {
+  const chunks = splitChunks(bytes);
+  for (let i = 0; i < chunks.length; i += CHUNKS_PER_COMMIT) {
+    const op = kv.atomic();
+    for (let j = i; j < Math.min(i + CHUNKS_PER_COMMIT, chunks.length); j++) {
+      op.set(keyOf(j), chunks[j], expireIn ? { expireIn } : undefined);
+    }
+    const res = await op.commit();
+    if (!res.ok) throw new Error("chunk write failed");
+  }
+  return chunks.length;
+}
+
+/** Reads `count` chunks from a prefix and joins them; throws if any is missing. */
+export async function readChunks(kv: Deno.Kv, prefix: Deno.KvKey, count: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for await (const e of kv.list<Uint8Array>({ prefix })) {
+    parts.push(e.value);
+    total += e.value.byteLength;
+  }
+  if (parts.length !== count) throw new Error(`blob incomplete: ${parts.length}/${count} chunks`);
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.byteLength;
+  }
+  return out;
+}
+
+/** Deletes every key under a prefix, in batches. */
+export async function deletePrefix(kv: Deno.Kv, prefix: Deno.KvKey): Promise<number> {
+  let n = 0;
+  let op = kv.atomic();
+  let inOp = 0;
+  for await (const e of kv.list({ prefix })) {
+    op.delete(e.key);
+    n++;
+    if (++inOp >= 500) {
+      await op.commit();
+      op = kv.atomic();
+      inOp = 0;
+    }
+  }
+  if (inOp) await op.commit();
+  return n;
+}
+
+/** Gzips bytes with the web-standard CompressionStream. */
+export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** Gunzips bytes with the web-standard DecompressionStream. */
+export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}

@@ -1,0 +1,46 @@
+/**
+ * The Deno KV key layout, written down in one place.
+ *
+ * ```
+ * ["session", id]                   → SessionRecord
+ * ["session_by_owner", owner, id]   → true            (listing a client's sessions)
+ * ["msg", sessionId, seq]           → StoredMessage   (seq = 0, 1, 2, …)
+ * ["entities", sessionId]           → EntityMemory    (last plan, remembered filters)
+ * ["dataset", datasetId]            → DatasetMeta     (written last: makes chunks visible)
+ * ["dataset_chunk", datasetId, n]   → Uint8Array      (gzip, ≤ 60 KiB)
+ * ["dataset_pending", datasetId]    → {createdAt}     (an upload in progress; swept if stale)
+ * ["sample_dataset"]                → datasetId       (the bundled sample, shared by sessions)
+ * ["chart", chartId]                → ChartMeta
+ * ["chart_chunk", chartId, n]       → Uint8Array
+ * ["ratelimit", key, window]        → Deno.KvU64 count (expireIn)
+ * ```
+ * Commit order makes crashes harmless: chunks first, the record that makes them visible last.
+ * @module
+ */
+
+/** Key builders; every KV access goes through these. */
+export const keys = {
+  session: (id: string) => ["session", id] as const,
+  sessionsPrefix: () => ["session"] as const,
+  sessionByOwner: (owner: string, id: string) => ["session_by_owner", owner, id] as const,
+  sessionsByOwnerPrefix: (owner: string) => ["session_by_owner", owner] as const,
+  message: (sessionId: string, seq: number) => ["msg", sessionId, seq] as const,
+  messagesPrefix: (sessionId: string) => ["msg", sessionId] as const,
+  entities: (sessionId: string) => ["entities", sessionId] as const,
+  dataset: (id: string) => ["dataset", id] as const,
+  datasetChunk: (id: string, n: number) => ["dataset_chunk", id, n] as const,
+  datasetChunksPrefix: (id: string) => ["dataset_chunk", id] as const,
+  datasetPending: (id: string) => ["dataset_pending", id] as const,
+  datasetPendingPrefix: () => ["dataset_pending"] as const,
+  sampleDataset: () => ["sample_dataset"] as const,
+  chart: (id: string) => ["chart", id] as const,
+  chartChunk: (id: string, n: number) => ["chart_chunk", id, n] as const,
+  chartChunksPrefix: (id: string) => ["chart_chunk", id] as const,
+  rateLimit: (key: string, window: number) => ["ratelimit", key, window] as const,
+};
+
+/** Largest chunk written to KV (a KV value is at most 64 KiB). */
+export const CHUNK_BYTES = 60 * 1024;
+
+/** Chunks written per atomic commit (a commit carries at most ~800 KiB). */
+export const CHUNKS_PER_COMMIT = 10;

@@ -1,0 +1,24 @@
+/**
+ * What the HTTP layer is built from: the app's dependencies, passed in (never global).
+ * @module
+ */
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AgentEnv } from "../agents/supervisor.ts";
+import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
+import type { SessionStore } from "../memory/sessions.ts";
+
+/** Dependencies of the app. */
+export interface AppDeps extends AgentEnv {
+  config: Config;
+  sessions: SessionStore;
+  log: Logger;
+  /** Id of the bundled sample dataset, if loaded. */
+  sampleDatasetId: string | null;
+}
+
+/** Hono environment: per-request variables. */
+export type AppEnv = { Variables: { requestId: string; owner: string } };
+
+/** The app type every route module registers on. */
+export type App = OpenAPIHono<AppEnv>;

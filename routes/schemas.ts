@@ -1,0 +1,146 @@
+/**
+ * The HTTP contract: zod schemas that validate requests and generate the OpenAPI document.
+ * One source of truth for every request and response shape.
+ * @module
+ */
+import { z } from "@hono/zod-openapi";
+
+/** `{error: {code, message}}`, the body of every error. */
+export const ErrorSchema = z.object({
+  error: z.object({
+    code: z.string().openapi({ example: "not_found" }),
+    message: z.string().openapi({ example: "Session 'abc' not found" }),
+    request_id: z.string().optional(),
+  }),
+}).openapi("Error");
+
+/** Path parameter of session routes. */
+export const SessionParams = z.object({
+  id: z.string().min(1).max(100).openapi({ param: { name: "id", in: "path" }, example: "6f1c2a4e-…" }),
+});
+
+/** Body of `POST /session/create` (optional). */
+export const CreateSessionBody = z.object({
+  use_sample: z.boolean().optional().openapi({
+    description: "Preload the bundled sample billing data (default true).",
+  }),
+}).strict().openapi("CreateSessionRequest");
+
+/** Response of `POST /session/create`. */
+export const CreateSessionResponse = z.object({
+  session_id: z.string(),
+  message: z.string(),
+  dataset: z.string().nullable().openapi({ description: "Name of the preloaded dataset, if any." }),
+}).openapi("CreateSessionResponse");
+
+const ColumnSchema = z.object({ name: z.string(), type: z.string(), role: z.string() });
+
+/** What the API shows of a dataset. */
+export const DatasetSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  rows: z.number(),
+  columns: z.array(ColumnSchema),
+  date_range: z.object({ start: z.string(), end: z.string() }).nullable(),
+  currency: z.string().nullable(),
+  currencies: z.array(z.string()),
+  schema: z.string().openapi({ example: "focus-1.0" }),
+  schema_label: z.string(),
+  schema_confidence: z.number(),
+  mapping: z.record(z.string(), z.string()).openapi({ description: "Canonical column → source expression." }),
+  cost_bases: z.array(z.string()),
+  quality: z.object({
+    rows: z.number(),
+    nullCounts: z.record(z.string(), z.number()),
+    unparsable: z.record(z.string(), z.number()),
+    duplicateRows: z.number(),
+    currencies: z.array(z.string()),
+  }),
+  shared: z.boolean(),
+}).openapi("Dataset");
+
+/** Response of `POST /session/{id}/upload-csv`. */
+export const UploadResponse = z.object({
+  message: z.string(),
+  dataset: DatasetSchema,
+}).openapi("UploadResponse");
+
+/** Body of `POST /session/{id}/query`. */
+export const QueryBody = z.object({
+  query: z.string().trim().min(1, "query must not be empty").openapi({ example: "top 5 services last month" }),
+}).strict().openapi("QueryRequest");
+
+const CellSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+/** A result table. */
+export const ResultSchema = z.object({
+  columns: z.array(z.object({ name: z.string(), type: z.string() })),
+  rows: z.array(z.array(CellSchema)),
+}).openapi("Result");
+
+/** Response of `POST /session/{id}/query`. */
+export const QueryResponse = z.object({
+  session_id: z.string(),
+  response: z.string().openapi({ description: "Answer text (Markdown). Every number comes from `result`." }),
+  turn_number: z.number(),
+  intent: z.string().openapi({ example: "finops_query" }),
+  subagent: z.string().openapi({ example: "data_fetcher" }),
+  planner: z.enum(["builtin", "llm"]),
+  sql: z.string().nullable().openapi({ description: "The exact SQL that produced the numbers." }),
+  result: ResultSchema.nullable(),
+  chart_url: z.string().nullable(),
+  basis: z.string().nullable().openapi({ description: "Cost basis of the numbers: billed, effective or list." }),
+  currency: z.string().nullable(),
+  plan: z.any().nullable().openapi({ description: "The QueryPlan the question became." }),
+}).openapi("QueryResponse");
+
+/** One message of the history. */
+export const MessageSchema = z.object({
+  role: z.enum(["user", "assistant"]),
+  content: z.string(),
+  timestamp: z.string(),
+  metadata: z.record(z.string(), z.any()),
+}).openapi("Message");
+
+/** Response of `GET /session/{id}/history`. */
+export const HistoryResponse = z.object({
+  session_id: z.string(),
+  history: z.array(MessageSchema),
+  total_messages: z.number(),
+}).openapi("HistoryResponse");
+
+/** One row of `GET /sessions`. */
+export const SessionSummary = z.object({
+  session_id: z.string(),
+  created_at: z.string(),
+  last_activity: z.string(),
+  message_count: z.number(),
+  has_csv: z.boolean(),
+  dataset_name: z.string().nullable(),
+}).openapi("SessionSummary");
+
+/** Response of `GET /health`. */
+export const HealthResponse = z.object({
+  status: z.enum(["healthy", "degraded"]),
+  database: z.enum(["connected", "error"]),
+  active_sessions: z.number(),
+  engine: z.object({ ready: z.boolean(), version: z.string(), datasets_loaded: z.number() }),
+}).openapi("HealthResponse");
+
+/** `{message}` responses. */
+export const MessageResponse = z.object({ message: z.string() }).openapi("MessageResponse");
+
+/** Standard error responses for the OpenAPI document. */
+export function errorResponses(...codes: number[]) {
+  const text: Record<number, string> = {
+    400: "Malformed request (the field is named in the message)",
+    404: "Unknown session",
+    413: "Upload larger than MAX_UPLOAD_MB",
+    415: "Not a CSV file",
+    422: "CSV or question that cannot be processed",
+    429: "Too many requests",
+  };
+  return Object.fromEntries(
+    codes.map((c) => [c, { description: text[c], content: { "application/json": { schema: ErrorSchema } } }]),
+  );
+}
