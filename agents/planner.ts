@@ -91,7 +91,8 @@ export function matchValues(text: string, values: ValueIndex): ValueMatch[] {
     for (const { value } of vals) {
       const nv = normText(value);
       if (nv.length < 2 || (/^\d+$/.test(nv) && nv.length < 6)) continue;
-      if (hasWords(t, nv) && !STOP_WORDS.has(nv)) {
+      // Generic words ("storage") name a value only when the column is about providers.
+      if (hasWords(t, nv) && (!STOP_WORDS.has(nv) || column === "ProviderName")) {
         out.push({ column, value, span: nv, strength: 3 + nv.length / 100 });
         continue;
       }
@@ -343,7 +344,7 @@ export function planQuestion(question: string, ctx: PlannerContext): PlanOutcome
       .test(t);
 
   const signals = Boolean(
-    COST_SIGNAL.test(t) || measure || top || groupBy.length || filters.length || time.range || trend,
+    COST_SIGNAL.test(t) || measure || top || groupBy.length || filters.length || time.range || trend || compareWords,
   );
 
   // Follow-ups start from the remembered plan and change only what the new question names.

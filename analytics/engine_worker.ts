@@ -107,16 +107,26 @@ function handle(req: EngineRequest): EngineResponse {
         return { id: req.id, ok: true, result, ms: performance.now() - start };
       }
       case "query": {
+        // Structural guard: the text must parse as one query expression inside a subquery, and
+        // prepare as exactly one statement. COPY, ATTACH, SET, PRAGMA, INSTALL and stacked
+        // statements fail here, whatever comments or quotes hide them.
+        try {
+          conn.prepare(`SELECT * FROM (\n${req.sql}\n) AS guarded_query LIMIT 0`).close();
+        } catch (e) {
+          const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
+          return {
+            id: req.id,
+            ok: false,
+            error: `Only one read-only SELECT query is allowed (${msg.slice(0, 200)})`,
+            kind: "input",
+          };
+        }
+        const stmt = conn.prepare(req.sql);
         let table;
-        if (req.params && req.params.length) {
-          const stmt = conn.prepare(req.sql);
-          try {
-            table = stmt.query(...req.params);
-          } finally {
-            stmt.close();
-          }
-        } else {
-          table = conn.query(req.sql);
+        try {
+          table = stmt.query(...(req.params ?? []));
+        } finally {
+          stmt.close();
         }
         return { id: req.id, ok: true, result: arrowToResultSet(table), ms: performance.now() - start };
       }

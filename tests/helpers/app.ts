@@ -1,0 +1,57 @@
+/**
+ * Test harness: one warm engine per test module, apps on an in-memory KV.
+ * @module
+ */
+import { type Running, startApp } from "../../bootstrap.ts";
+import { type Config, loadConfig } from "../../config.ts";
+import { Engine } from "../../analytics/engine.ts";
+import { createLogger } from "../../log.ts";
+
+let shared: Promise<Engine> | null = null;
+
+/** A warm engine shared by the tests of one module (DuckDB starts once). */
+export function sharedEngine(): Promise<Engine> {
+  shared ??= Engine.start({ workers: 1, memoryMb: 300 });
+  return shared;
+}
+
+/** The path of a fixture. */
+export function fixture(name: string): string {
+  return new URL(`../fixtures/${name}`, import.meta.url).pathname;
+}
+
+/** Starts an app on an in-memory KV (or the given path) with test-friendly config. */
+export async function testApp(overrides: Partial<Config> = {}): Promise<Running> {
+  const config: Config = {
+    ...loadConfig(() => undefined),
+    kvPath: ":memory:",
+    logLevel: "error",
+    samplePath: new URL("../../data/sample_billing.csv", import.meta.url).pathname,
+    ...overrides,
+  };
+  return await startApp(config, { engine: await sharedEngine(), log: createLogger("error", () => {}) });
+}
+
+/** Options for tests that hold a worker open across tests. */
+export const engineTest = { sanitizeOps: false, sanitizeResources: false };
+
+/** JSON request helper for `app.request`. */
+export function jsonReq(method: string, body?: unknown): RequestInit {
+  return body === undefined
+    ? { method }
+    : { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
+}
+
+/** Multipart upload request for `app.request`. */
+export function uploadReq(bytes: Uint8Array | string, name = "data.csv", type = "text/csv"): RequestInit {
+  const fd = new FormData();
+  fd.append("file", new File([bytes as BlobPart], name, { type }));
+  return { method: "POST", body: fd };
+}
+
+/** Lists every KV key (for "nothing changed" assertions). */
+export async function kvKeys(kv: Deno.Kv): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of kv.list({ prefix: [] })) out.push(JSON.stringify(e.key));
+  return out.sort();
+}

@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import { Engine, tableNames } from "../../analytics/engine.ts";
+import { EngineError } from "../../errors.ts";
+import { engineTest, sharedEngine } from "../helpers/app.ts";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+Deno.test({
+  name: "engine: loads a CSV in the worker, returns JSON-safe values (BIGINT, DECIMAL, DATE)",
+  ...engineTest,
+  async fn() {
+    const engine = await sharedEngine();
+    const id = crypto.randomUUID();
+    const cols = await engine.loadCsv(id, enc("d,n,x\n2024-01-01,1,1.5\n2024-01-02,2,NULL\n"));
+    assert.deepEqual(cols.rows.map((r) => [r[0], r[1]]), [["d", "VARCHAR"], ["n", "BIGINT"], ["x", "DOUBLE"]]);
+    const { raw } = tableNames(id);
+    const rs = await engine.query(
+      id,
+      `SELECT SUM(n) AS s, SUM(CAST(x AS DECIMAL(18,2))) AS dec, CAST(MIN(d) AS DATE) AS day, COUNT(x) AS c FROM "${raw}"`,
+    );
+    assert.deepEqual(rs.rows, [[3, 1.5, "2024-01-01", 1]]);
+    assert.deepEqual(rs.columns.map((c) => c.type), ["number", "number", "date", "number"]);
+    await engine.unload(id);
+    assert.equal(engine.isLoaded(id), false);
+  },
+});
+
+Deno.test({
+  name: "engine: bad SQL is an input error (422), the worker keeps serving",
+  ...engineTest,
+  async fn() {
+    const engine = await sharedEngine();
+    const id = crypto.randomUUID();
+    await engine.loadCsv(id, enc("a\n1\n"));
+    await assert.rejects(
+      () => engine.query(id, "SELEC nonsense"),
+      (e: unknown) => e instanceof EngineError && e.status === 422,
+    );
+    assert.deepEqual((await engine.query(id, "SELECT 1 AS one")).rows, [[1]]);
+    await engine.unload(id);
+  },
+});
+
+Deno.test({
+  name: "engine sandbox: no files, no extensions, no configuration changes",
+  ...engineTest,
+  async fn() {
+    const engine = await sharedEngine();
+    const id = crypto.randomUUID();
+    await engine.loadCsv(id, enc("a\n1\n"));
+    for (
+      const sql of [
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "SELECT * FROM read_text('/etc/hostname')",
+        "SELECT * FROM read_csv('/upload/../etc/passwd')",
+        "SELECT * FROM read_csv('/upload/other.csv')",
+        "INSTALL httpfs",
+        "LOAD json",
+        "ATTACH ':memory:' AS x",
+        "COPY (SELECT 1) TO '/upload/x.csv'",
+        "PRAGMA version",
+        "SELECT 1; SELECT 2",
+        "SELECT 1 -- comment\n; DROP TABLE t",
+        "SELECT 1) AS q; ATTACH ':memory:' AS y; SELECT (1",
+        "CALL pragma_version()",
+        "SET enable_external_access=true",
+        "SET lock_configuration=false",
+      ]
+    ) {
+      await assert.rejects(() => engine.query(id, sql), EngineError, sql);
+    }
+    await engine.unload(id);
+  },
+});
+
+Deno.test({
+  name: "engine: ensure() loads once for concurrent callers and evicts least recently used under the budget",
+  ...engineTest,
+  async fn() {
+    const engine = await Engine.start({ workers: 1, memoryMb: 0.0002 }); // ~200 bytes
+    try {
+      let fetches = 0;
+      const csv = "a,b\n" + "1,2\n".repeat(30);
+      const ds = (id: string) => ({ id, setupSql: [], bytes: csv.length });
+      const fetch = () => {
+        fetches++;
+        return Promise.resolve(enc(csv));
+      };
+      const a = crypto.randomUUID();
+      const b = crypto.randomUUID();
+      await Promise.all([engine.ensure(ds(a), fetch), engine.ensure(ds(a), fetch), engine.ensure(ds(a), fetch)]);
+      assert.equal(fetches, 1);
+      await engine.ensure(ds(b), fetch);
+      assert.equal(engine.isLoaded(a), false, "a was evicted to make room for b");
+      assert.equal(engine.isLoaded(b), true);
+      await engine.ensure(ds(a), fetch);
+      assert.equal(fetches, 3);
+      assert.deepEqual((await engine.query(a, `SELECT COUNT(*) FROM "${tableNames(a).raw}"`)).rows, [[30]]);
+    } finally {
+      engine.close();
+    }
+  },
+});

@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { fixture } from "../helpers/app.ts";
+import { cents, readCsvObjects, sumColumn } from "../helpers/csv.ts";
+import { startServer, tempKvPath } from "../helpers/server.ts";
+
+async function json(url: string, init?: RequestInit) {
+  const res = await fetch(url, init);
+  return { status: res.status, body: await res.json() };
+}
+const post = (body: unknown): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(body),
+});
+
+Deno.test("system: the design document's flow against a real server, surviving a restart", async () => {
+  const kv = tempKvPath();
+  let server = await startServer({ FINOPS_KV_PATH: kv.path });
+  try {
+    const created = await json(`${server.url}/session/create`, { method: "POST" });
+    assert.equal(created.status, 200);
+    const id = created.body.session_id;
+
+    const fd = new FormData();
+    fd.append(
+      "file",
+      new File([Deno.readFileSync(fixture("focus_sample.csv"))], "focus_sample.csv", { type: "text/csv" }),
+    );
+    const up = await json(`${server.url}/session/${id}/upload-csv`, { method: "POST", body: fd });
+    assert.equal(up.status, 200);
+    assert.equal(up.body.dataset.rows, 1000);
+
+    const expected = cents(sumColumn(readCsvObjects(fixture("focus_sample.csv")), "BilledCost"));
+    const q1 = await json(`${server.url}/session/${id}/query`, post({ query: "Show total billed cost" }));
+    assert.equal(q1.status, 200);
+    assert.equal(cents(q1.body.result.rows[0][0]), expected);
+    const q2 = await json(`${server.url}/session/${id}/query`, post({ query: "top 3 services" }));
+    assert.equal(q2.body.turn_number, 2);
+
+    let h = await json(`${server.url}/session/${id}/history`);
+    assert.equal(h.body.total_messages, 4);
+
+    // Restart: a new process on the same KV finds the session, its history and its data.
+    const status = await server.stop("SIGTERM");
+    assert.equal(status.code, 0, server.output());
+    server = await startServer({ FINOPS_KV_PATH: kv.path });
+    h = await json(`${server.url}/session/${id}/history`);
+    assert.equal(h.status, 200);
+    assert.equal(h.body.total_messages, 4);
+    assert.deepEqual(
+      h.body.history.map((m: { content: string }) => m.content).filter((_: unknown, i: number) => i % 2 === 0),
+      [
+        "Show total billed cost",
+        "top 3 services",
+      ],
+    );
+    const q3 = await json(`${server.url}/session/${id}/query`, post({ query: "what about EC2?" }));
+    assert.equal(q3.status, 200);
+    assert.equal(q3.body.turn_number, 3);
+    assert.match(q3.body.sql, /Amazon Elastic Compute Cloud/, "entity memory survived the restart");
+    const q4 = await json(`${server.url}/session/${id}/query`, post({ query: "total billed cost" }));
+    assert.equal(cents(q4.body.result.rows[0][0]), expected, "data reloaded from KV after restart");
+
+    const sessions = await json(`${server.url}/sessions`);
+    assert.ok(
+      sessions.body.some((s: { session_id: string; message_count: number }) =>
+        s.session_id === id && s.message_count === 8
+      ),
+    );
+
+    const del = await json(`${server.url}/session/${id}`, { method: "DELETE" });
+    assert.equal(del.status, 200);
+    assert.equal((await json(`${server.url}/session/${id}/history`)).status, 404);
+    const health = await json(`${server.url}/health`);
+    assert.equal(health.body.status, "healthy");
+    assert.doesNotMatch(server.output(), /focus_sample|BilledCost/, "logs carry no uploaded data");
+  } finally {
+    await server.stop("SIGKILL").catch(() => {});
+    kv.cleanup();
+  }
+});
