@@ -39,8 +39,9 @@ export function periodLabel(date: unknown, grain: string): string {
   return s.slice(0, 10);
 }
 
-/** Human label of a column. */
+/** Human label of a column: `ServiceName` → "service", `tag:team` → "team tag". */
 export function columnLabel(c: string): string {
+  if (c.startsWith("tag:")) return `${c.slice(4)} tag`;
   return COLUMN_LABELS[c] ?? headerWords(c);
 }
 
@@ -63,7 +64,8 @@ function scopeText(plan: QueryPlan, meta: DatasetMeta): string {
   const parts: string[] = [];
   for (const f of plan.filters) {
     const vals = f.values.join(", ");
-    parts.push(f.op === "in" ? `for ${vals}` : `excluding ${columnLabel(f.column)} ${vals}`);
+    const what = f.column.startsWith("tag:") ? `${f.column.slice(4)}=` : "";
+    parts.push(f.op === "in" ? `for ${what}${vals}` : `excluding ${columnLabel(f.column)} ${vals}`);
   }
   if (plan.time.range) parts.push(`in ${describeRange(plan.time.range)}`);
   else if (!plan.compare && meta.dateRange) {

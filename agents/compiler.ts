@@ -11,6 +11,7 @@
 import { BASIS_COLUMN, type CanonicalColumn, type DatasetMeta } from "../analytics/dataset.ts";
 import { tableNames } from "../analytics/engine.ts";
 import { lit, q } from "../analytics/schema.ts";
+import { tagValueExpr } from "../analytics/tags.ts";
 import { ValidationError } from "../errors.ts";
 import type { QueryPlan, TimeRange } from "./types.ts";
 
@@ -30,18 +31,29 @@ export interface CompiledQuery {
 /** Maximum rows a breakdown returns when no top-N is asked for. */
 export const MAX_GROUP_ROWS = 200;
 
-/** Columns of the canonical table a plan may name: canonical ones plus the file's own. */
+/** Prefix of plan columns that name a tag key: `tag:team`. */
+export const TAG_PREFIX = "tag:";
+
+/** Columns of the canonical table a plan may name: canonical ones, the file's own, and tags. */
 export function knownColumns(meta: DatasetMeta): Set<string> {
   const s = new Set<string>(meta.canonical);
   for (const c of meta.columns) {
     if (!meta.canonical.some((k) => k.toLowerCase() === c.name.toLowerCase())) s.add(c.name);
   }
+  if (meta.canonical.includes("Tags")) { for (const t of meta.tags ?? []) s.add(TAG_PREFIX + t.key); }
   return s;
 }
 
+/** SQL expression of a plan column (a tag becomes its extraction from `Tags`). */
 function column(name: string, known: Set<string>): string {
   if (!known.has(name)) throw new ValidationError(`Unknown column '${name}'.`, 422);
-  return q(name);
+  return name.startsWith(TAG_PREFIX) ? tagValueExpr(name.slice(TAG_PREFIX.length)) : q(name);
+}
+
+/** A dimension in a SELECT list: tags get their plan name as alias. */
+function selectDim(name: string, known: Set<string>): string {
+  const e = column(name, known);
+  return name.startsWith(TAG_PREFIX) ? `${e} AS ${q(name)}` : e;
 }
 
 /** Result column name of a plan's measure, e.g. `effective_cost`. */
@@ -118,6 +130,7 @@ export function compilePlan(plan: QueryPlan, meta: DatasetMeta): CompiledQuery {
     !plan.groupBy.includes("BillingCurrency");
   const dims = [...(byCurrency ? ["BillingCurrency"] : []), ...plan.groupBy];
   const dimSql = dims.map((d) => column(d, known));
+  const dimSel = dims.map((d) => selectDim(d, known));
   const value = valueName(plan);
   const m = measureExpr(plan, meta);
 
@@ -134,7 +147,7 @@ export function compilePlan(plan: QueryPlan, meta: DatasetMeta): CompiledQuery {
         ? `COALESCE(SUM(${inner}) FILTER (WHERE ${rangeCond(r)}), 0)`
         : `${m} FILTER (WHERE ${rangeCond(r)})`;
     const cols = [
-      ...dimSql,
+      ...dimSel,
       `${agg(a)} AS ${q(a.label)}`,
       `${agg(b)} AS ${q(b.label)}`,
       `${agg(b)} - ${agg(a)} AS "change"`,
@@ -148,7 +161,7 @@ export function compilePlan(plan: QueryPlan, meta: DatasetMeta): CompiledQuery {
   } else if (plan.time.grain) {
     timeColumn = plan.time.grain;
     const t = `CAST(date_trunc(${lit(plan.time.grain)}, "ChargePeriodStart") AS DATE)`;
-    const cols = [`${t} AS ${q(timeColumn)}`, ...dimSql, `${m} AS ${q(value)}`];
+    const cols = [`${t} AS ${q(timeColumn)}`, ...dimSel, `${m} AS ${q(value)}`];
     where.push(`"ChargePeriodStart" IS NOT NULL`);
     sql = `SELECT ${cols.join(", ")} FROM ${view} WHERE ${where.join(" AND ")}` +
       ` GROUP BY ${[t, ...dimSql].join(", ")} ORDER BY ${q(timeColumn)}` +
@@ -165,7 +178,7 @@ export function compilePlan(plan: QueryPlan, meta: DatasetMeta): CompiledQuery {
         ` GROUP BY ${[t, ...dimSql].join(", ")} ORDER BY ${q(timeColumn)}, ${q(value)} DESC`;
     }
   } else if (dims.length) {
-    const cols = [...dimSql, `${m} AS ${q(value)}`];
+    const cols = [...dimSel, `${m} AS ${q(value)}`];
     if (plan.share) {
       cols.push(
         `${m} * 100.0 / NULLIF(SUM(${m}) OVER (${

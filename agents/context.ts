@@ -7,6 +7,7 @@ import type { DatasetMeta } from "../analytics/dataset.ts";
 import type { Engine } from "../analytics/engine.ts";
 import { tableNames } from "../analytics/engine.ts";
 import { q } from "../analytics/schema.ts";
+import { tagValueExpr } from "../analytics/tags.ts";
 import type { ValueIndex } from "./planner.ts";
 
 const CANONICAL_DIMS = [
@@ -31,16 +32,23 @@ export async function buildValueIndex(engine: Engine, meta: DatasetMeta): Promis
     .filter((n) => !meta.canonical.some((k) => k.toLowerCase() === n.toLowerCase()))
     .slice(0, 60);
   const candidates = [...CANONICAL_DIMS.filter((c) => meta.canonical.includes(c as never)), ...originals];
-  if (!candidates.length) return {};
-  const card = await engine.query(
-    meta.id,
-    `SELECT ${candidates.map((c, i) => `approx_count_distinct(${q(c)}) AS "c${i}"`).join(", ")} FROM ${view}`,
+  const card = candidates.length
+    ? await engine.query(
+      meta.id,
+      `SELECT ${candidates.map((c, i) => `approx_count_distinct(${q(c)}) AS "c${i}"`).join(", ")} FROM ${view}`,
+    )
+    : null;
+  const keep = candidates.filter((c, i) =>
+    CANONICAL_DIMS.includes(c) || Number(card?.rows[0][i] ?? Infinity) <= MAX_INDEXED_VALUES
   );
-  const keep = candidates.filter((c, i) => CANONICAL_DIMS.includes(c) || Number(card.rows[0][i]) <= MAX_INDEXED_VALUES);
+  // The most used tag keys are indexed too, so "platform team" finds the tag value.
+  const tagKeys = meta.canonical.includes("Tags") ? (meta.tags ?? []).slice(0, 20).map((t) => t.key) : [];
+  const exprs = [...keep.map((c) => q(c)), ...tagKeys.map((k) => tagValueExpr(k))];
+  keep.push(...tagKeys.map((k) => `tag:${k}`));
   if (!keep.length) return {};
-  const union = keep.map((c, i) =>
-    `SELECT * FROM (SELECT ${i} AS k, CAST(${q(c)} AS VARCHAR) AS v, COUNT(*) AS n FROM ${view} ` +
-    `WHERE ${q(c)} IS NOT NULL GROUP BY 2 ORDER BY n DESC LIMIT ${MAX_INDEXED_VALUES})`
+  const union = exprs.map((e, i) =>
+    `SELECT * FROM (SELECT ${i} AS k, CAST(${e} AS VARCHAR) AS v, COUNT(*) AS n FROM ${view} ` +
+    `WHERE ${e} IS NOT NULL GROUP BY 2 ORDER BY n DESC LIMIT ${MAX_INDEXED_VALUES})`
   ).join(" UNION ALL ");
   const rs = await engine.query(meta.id, union);
   const index: ValueIndex = {};

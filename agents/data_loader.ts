@@ -7,7 +7,13 @@
 import { type CsvLimits, normaliseCsv } from "../analytics/csv_input.ts";
 import type { DatasetMeta } from "../analytics/dataset.ts";
 import { ingestCsv } from "../analytics/ingest.ts";
-import { commitDataset, deleteDataset, getDatasetMeta, writeDatasetBytes } from "../memory/datasets.ts";
+import {
+  commitDataset,
+  deleteDataset,
+  getDatasetMeta,
+  readDatasetBytes,
+  writeDatasetBytes,
+} from "../memory/datasets.ts";
 import { keys } from "../memory/keys.ts";
 import type { AgentEnv } from "./supervisor.ts";
 
@@ -88,4 +94,32 @@ export async function ensureSample(env: AgentEnv, path: string, limits: UploadLi
     return (await env.kv.get<string>(keys.sampleDataset())).value;
   }
   return meta.id;
+}
+
+/**
+ * Profiles a stored dataset again with the current ingest (same id, same stored bytes) and
+ * replaces its record. Used when a record predates the current {@link INGEST_VERSION}.
+ */
+export function reprofileDataset(env: AgentEnv, meta: DatasetMeta): Promise<DatasetMeta> {
+  // Concurrent openers of the same outdated dataset share one re-profile.
+  let running = reprofiling.get(env);
+  if (!running) reprofiling.set(env, running = new Map());
+  let p = running.get(meta.id);
+  if (!p) {
+    p = reprofile(env, meta).finally(() => running.delete(meta.id));
+    running.set(meta.id, p);
+  }
+  return p;
+}
+
+const reprofiling = new WeakMap<AgentEnv, Map<string, Promise<DatasetMeta>>>();
+
+async function reprofile(env: AgentEnv, meta: DatasetMeta): Promise<DatasetMeta> {
+  const bytes = await readDatasetBytes(env.kv, meta);
+  await env.engine.unload(meta.id);
+  env.values.delete(meta.id);
+  const fresh = await ingestCsv(env.engine, meta.id, meta.name, bytes);
+  const next: DatasetMeta = { ...fresh, createdAt: meta.createdAt, chunks: meta.chunks, shared: meta.shared };
+  await env.kv.set(keys.dataset(meta.id), next);
+  return next;
 }

@@ -135,6 +135,14 @@ export function matchValues(text: string, values: ValueIndex): ValueMatch[] {
 export function resolveDimension(phrase: string, meta: DatasetMeta): string | null {
   const p = normText(phrase);
   const has = (c: string) => meta.canonical.includes(c as CanonicalColumn);
+  const tagKeys = has("Tags") ? (meta.tags ?? []).map((t) => ({ key: t.key, words: normText(t.key) })) : [];
+  // "team tag", "tag team", "tag:team", "env label"
+  for (const t of tagKeys) {
+    if (
+      p.startsWith(`${t.words} tag`) || p.startsWith(`tag ${t.words}`) || p.startsWith(`tag:${t.words}`) ||
+      p.startsWith(`${t.words} label`) || p.startsWith(`label ${t.words}`)
+    ) return `tag:${t.key}`;
+  }
   // An original column whose header words the phrase starts with, two words or more ("usage type").
   // Only text columns group well; numeric ones (ContractedCost) are measures, not dimensions.
   const originals = meta.columns
@@ -165,7 +173,10 @@ export function resolveDimension(phrase: string, meta: DatasetMeta): string | nu
     const w = c.words.split(" ").pop()!;
     return w.length >= 3 && (p.startsWith(w) || p.startsWith(c.words));
   });
-  return single?.name ?? null;
+  if (single) return single.name;
+  // A bare tag key ("by team") when no column claims the word.
+  const bare = tagKeys.find((t) => p === t.words || p.startsWith(t.words + " "));
+  return bare ? `tag:${bare.key}` : null;
 }
 
 function detectBasis(t: string, meta: DatasetMeta, notes: string[]): { basis: CostBasis; explicit: boolean } {

@@ -3,12 +3,13 @@
  * {@link AgentReply}. It owns the flow of one question (see docs/ARCHITECTURE.md).
  * @module
  */
-import type { DatasetMeta } from "../analytics/dataset.ts";
+import { type DatasetMeta, INGEST_VERSION } from "../analytics/dataset.ts";
 import type { Engine } from "../analytics/engine.ts";
 import { EngineError } from "../errors.ts";
 import { getDatasetMeta, readDatasetBytes } from "../memory/datasets.ts";
 import type { SessionRecord } from "../memory/sessions.ts";
 import { renderAnswer } from "./answer.ts";
+import { reprofileDataset } from "./data_loader.ts";
 import { compilePlan } from "./compiler.ts";
 import type { ValueIndexCache } from "./context.ts";
 import { describeDataset, helpText } from "./describe.ts";
@@ -29,9 +30,13 @@ export interface SupervisorResult {
   memory: EntityMemory | null;
 }
 
-/** Reads a dataset's record and makes sure the engine has it loaded. */
+/**
+ * Reads a dataset's record and makes sure the engine has it loaded. A record written by an
+ * older ingest is profiled again from the stored bytes first.
+ */
 export async function openDataset(env: AgentEnv, datasetId: string): Promise<DatasetMeta> {
-  const meta = await getDatasetMeta(env.kv, datasetId);
+  let meta = await getDatasetMeta(env.kv, datasetId);
+  if ((meta.version ?? 1) < INGEST_VERSION) meta = await reprofileDataset(env, meta);
   await env.engine.ensure(meta, () => readDatasetBytes(env.kv, meta));
   return meta;
 }

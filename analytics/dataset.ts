@@ -47,15 +47,37 @@ export interface DatasetColumn {
 /** Data quality figures shown with the upload and on the dataset endpoint. */
 export interface QualityReport {
   rows: number;
+  /** Empty values (including the text "NULL") per key canonical column. */
   nullCounts: Record<string, number>;
+  /** Values present but not parsable as a number or date; kept out of sums and counted here. */
   unparsable: Record<string, number>;
   duplicateRows: number;
   currencies: string[];
+  costBases: CostBasis[];
+  /** Tag keys written in more than one way (`Team`, `team`, ` team`), merged into one key each. */
+  tagKeyVariantsMerged: { key: string; variants: string[] }[];
+  /** Percent of the default cost basis on rows without any tag (null when the data has no tags). */
+  untaggedCostPct: number | null;
 }
+
+/** A tag key found in the data. */
+export interface TagKeyInfo {
+  key: string;
+  variants: string[];
+  rows: number;
+}
+
+/**
+ * Version of the profile ingest writes. A stored dataset with an older version is profiled
+ * again from its stored bytes when it is next opened, so upgrades need no migration step.
+ */
+export const INGEST_VERSION = 2;
 
 /** The stored description of a dataset (everything but its bytes). */
 export interface DatasetMeta {
   id: string;
+  /** {@link INGEST_VERSION} that produced this record (absent: 1). */
+  version?: number;
   /** Original file name, for display only (never used as a path). */
   name: string;
   createdAt: string;
@@ -75,6 +97,8 @@ export interface DatasetMeta {
   /** Default currency when the data names none (null: unknown). */
   currency: string | null;
   bases: CostBasis[];
+  /** Tag keys (normalised), most used first. */
+  tags: TagKeyInfo[];
   quality: QualityReport;
   /** Statements that create the canonical view after the raw table is loaded. */
   setupSql: string[];

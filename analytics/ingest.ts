@@ -7,8 +7,9 @@
 import { ValidationError } from "../errors.ts";
 import type { Engine } from "./engine.ts";
 import { tableNames } from "./engine.ts";
-import type { CanonicalColumn, DatasetMeta, QualityReport } from "./dataset.ts";
+import { type CanonicalColumn, type DatasetMeta, INGEST_VERSION, type QualityReport } from "./dataset.ts";
 import { canonicalViewSql, detectSchema, q, type RawColumn } from "./schema.ts";
+import { groupTagKeys, tagKeysSql } from "./tags.ts";
 
 const PARSED: CanonicalColumn[] = ["ChargePeriodStart", "BilledCost", "EffectiveCost", "ListCost", "PricingQuantity"];
 
@@ -110,15 +111,35 @@ export async function ingestCsv(
     );
 
     await engine.setup(datasetId, setupSql.slice(1));
+
+    let tags: ReturnType<typeof groupTagKeys> = [];
+    let untaggedCostPct: number | null = null;
+    if (has("Tags")) {
+      const keysRs = await engine.query(datasetId, tagKeysSql(view));
+      tags = groupTagKeys(keysRs.rows.map((r) => ({ k: String(r[0]), n: Number(r[1]) })));
+      const basis = has("EffectiveCost") ? "EffectiveCost" : "BilledCost";
+      const share = await engine.query(
+        datasetId,
+        `SELECT SUM(${q(basis)}) FILTER (WHERE "Tags" IS NULL) * 100.0 / NULLIF(SUM(${q(basis)}), 0) FROM ${q(view)}`,
+      );
+      untaggedCostPct = share.rows[0][0] === null ? null : Math.round(Number(share.rows[0][0]) * 100) / 100;
+    }
     const quality: QualityReport = {
       rows,
       nullCounts,
       unparsable,
       duplicateRows: Number(dup.rows[0][0]),
       currencies,
+      costBases: schema.bases,
+      tagKeyVariantsMerged: tags.filter((t) => t.variants.length > 1).map((t) => ({
+        key: t.key,
+        variants: t.variants,
+      })),
+      untaggedCostPct,
     };
     return {
       id: datasetId,
+      version: INGEST_VERSION,
       name,
       createdAt: new Date().toISOString(),
       bytes,
@@ -131,6 +152,7 @@ export async function ingestCsv(
       currencies,
       currency: currencies.length === 1 ? currencies[0] : null,
       bases: schema.bases,
+      tags,
       quality,
       setupSql,
     };

@@ -13,6 +13,7 @@
  * @module
  */
 import type { CanonicalColumn, CostBasis, DatasetColumn } from "./dataset.ts";
+import { tagColumns, tagsFromColumns, tagsFromText } from "./tags.ts";
 
 /** A raw column as DuckDB describes it. */
 export interface RawColumn {
@@ -134,15 +135,17 @@ const FOCUS_COLUMNS: Partial<Record<CanonicalColumn, string[]>> = {
   BillingCurrency: ["billingcurrency"],
   ProviderName: ["providername", "provider"],
   SkuId: ["skuid"],
-  Tags: ["tags"],
 };
 
-/** AWS line item types → FOCUS ChargeCategory. */
+/**
+ * AWS line item types → FOCUS ChargeCategory. A savings plan negation nets out its covered
+ * usage, so it stays Usage (as in AWS's own FOCUS export, where covered usage is billed at 0).
+ */
 const AWS_CHARGE_CATEGORY = (c: string) =>
   `CASE ${c} WHEN 'Tax' THEN 'Tax' ` +
   `WHEN 'RIFee' THEN 'Purchase' WHEN 'Fee' THEN 'Purchase' WHEN 'SavingsPlanRecurringFee' THEN 'Purchase' ` +
   `WHEN 'SavingsPlanUpfrontFee' THEN 'Purchase' ` +
-  `WHEN 'Credit' THEN 'Credit' WHEN 'SavingsPlanNegation' THEN 'Credit' WHEN 'BundledDiscount' THEN 'Credit' ` +
+  `WHEN 'Credit' THEN 'Credit' WHEN 'BundledDiscount' THEN 'Credit' ` +
   `WHEN 'EdpDiscount' THEN 'Credit' WHEN 'PrivateRateDiscount' THEN 'Credit' WHEN 'Discount' THEN 'Credit' ` +
   `WHEN 'Refund' THEN 'Adjustment' ELSE 'Usage' END`;
 
@@ -199,7 +202,6 @@ const SPECS: FormatSpec[] = [
       PricingQuantity: ["lineitemusageamount"],
       BillingCurrency: ["lineitemcurrencycode"],
       SkuId: ["productsku"],
-      Tags: ["resourcetags"],
     },
     derived: awsDerived,
     base: 0.7,
@@ -243,7 +245,6 @@ const SPECS: FormatSpec[] = [
       PricingQuantity: ["quantity"],
       BillingCurrency: ["billingcurrency", "billingcurrencycode"],
       SkuId: ["meterid", "partnumber"],
-      Tags: ["tags"],
     },
     derived: (find) => {
       const out: Partial<Record<CanonicalColumn, string>> = { ProviderName: "'Microsoft'" };
@@ -277,7 +278,6 @@ const SPECS: FormatSpec[] = [
       PricingQuantity: ["usageamount", "usageamountinpricingunits"],
       BillingCurrency: ["currency"],
       SkuId: ["skuid"],
-      Tags: ["labels"],
     },
     derived: (find) => {
       const out: Partial<Record<CanonicalColumn, string>> = { ProviderName: "'Google Cloud'" };
@@ -342,7 +342,6 @@ const DIMENSION_NAMES: [CanonicalColumn, RegExp][] = [
   ["BillingCurrency", /^(currency|currency_?code|billing_?currency)$/i],
   ["ProviderName", /^(provider|cloud|vendor)$/i],
   ["PricingQuantity", /^(quantity|usage_?(amount|quantity)|usage)$/i],
-  ["Tags", /^(tags|labels)$/i],
 ];
 
 function roleColumns(raw: RawColumn[], mapping: Partial<Record<CanonicalColumn, string>>): DatasetColumn[] {
@@ -363,6 +362,17 @@ function roleColumns(raw: RawColumn[], mapping: Partial<Record<CanonicalColumn, 
 
 function exprFor(kind: Kind, col: RawColumn): string {
   return kind === "num" ? numExpr(col) : kind === "ts" ? tsExpr(col) : strExpr(col);
+}
+
+/**
+ * The canonical `Tags` expression: one column per tag (CUR, OCI) merged into an object, or a
+ * tags/labels text column normalised to a flat JSON object.
+ */
+export function tagsMapping(raw: RawColumn[]): string | null {
+  const perTag = tagColumns(raw);
+  if (perTag.length) return tagsFromColumns(perTag);
+  const text = raw.find((c) => ["tags", "labels", "resourcetags", "tag"].includes(normName(c.name)));
+  return text ? tagsFromText(text.name) : null;
 }
 
 /**
@@ -396,6 +406,8 @@ export function detectSchema(raw: RawColumn[]): DetectedSchema | null {
       }
     }
     Object.assign(mapping, spec.derived?.(find) ?? {});
+    const tags = tagsMapping(raw);
+    if (tags) mapping.Tags = tags;
     let format = spec.format;
     let label = spec.label;
     if (spec.format === "focus") {
@@ -440,6 +452,8 @@ function detectGeneric(raw: RawColumn[]): DetectedSchema | null {
       sources[canon] = c.name;
     }
   }
+  const tags = tagsMapping(raw);
+  if (tags) mapping.Tags = tags;
   const confidence = 0.5 + 0.1 * Math.min(3, Object.keys(mapping).length - 2);
   return finish("generic", "Generic cost CSV", confidence, mapping, sources, raw);
 }

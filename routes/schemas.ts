@@ -49,13 +49,21 @@ export const DatasetSchema = z.object({
   schema_confidence: z.number(),
   mapping: z.record(z.string(), z.string()).openapi({ description: "Canonical column → source expression." }),
   cost_bases: z.array(z.string()),
+  tags: z.array(z.object({ key: z.string(), variants: z.array(z.string()), rows: z.number() })).openapi({
+    description: "Tag keys, normalised (case and spaces folded), with the spellings seen.",
+  }),
   quality: z.object({
     rows: z.number(),
-    nullCounts: z.record(z.string(), z.number()),
-    unparsable: z.record(z.string(), z.number()),
+    nullCounts: z.record(z.string(), z.number()).openapi({ description: 'Empty or "NULL" values per key column.' }),
+    unparsable: z.record(z.string(), z.number()).openapi({
+      description: "Values that are not numbers or dates: kept out of sums and counted here.",
+    }),
     duplicateRows: z.number(),
     currencies: z.array(z.string()),
-  }),
+    costBases: z.array(z.string()),
+    tagKeyVariantsMerged: z.array(z.object({ key: z.string(), variants: z.array(z.string()) })),
+    untaggedCostPct: z.number().nullable(),
+  }).openapi("QualityReport"),
   shared: z.boolean(),
 }).openapi("Dataset");
 

@@ -21,6 +21,7 @@ export function datasetView(meta: DatasetMeta): z.infer<typeof DatasetSchema> {
     schema_confidence: meta.schema.confidence,
     mapping: meta.mapping as Record<string, string>,
     cost_bases: meta.bases,
+    tags: meta.tags ?? [],
     quality: meta.quality,
     shared: meta.shared ?? false,
   };

@@ -20,6 +20,7 @@ export function fakeMeta(overrides: Partial<DatasetMeta> = {}): DatasetMeta {
     "PricingQuantity",
     "BillingCurrency",
     "ProviderName",
+    "Tags",
   ] as DatasetMeta["canonical"];
   return {
     id: "0123456789abcdef0123456789abcdef",
@@ -46,7 +47,21 @@ export function fakeMeta(overrides: Partial<DatasetMeta> = {}): DatasetMeta {
     currencies: ["USD"],
     currency: "USD",
     bases: ["billed", "effective", "list"],
-    quality: { rows: 100, nullCounts: {}, unparsable: {}, duplicateRows: 0, currencies: ["USD"] },
+    tags: [
+      { key: "team", variants: ["team", "Team"], rows: 80 },
+      { key: "env", variants: ["env"], rows: 80 },
+      { key: "cost-center", variants: ["cost-center"], rows: 40 },
+    ],
+    quality: {
+      rows: 100,
+      nullCounts: {},
+      unparsable: {},
+      duplicateRows: 0,
+      currencies: ["USD"],
+      costBases: ["billed", "effective", "list"],
+      tagKeyVariantsMerged: [{ key: "team", variants: ["team", "Team"] }],
+      untaggedCostPct: 20,
+    },
     setupSql: [],
     ...overrides,
   };
@@ -73,5 +88,7 @@ export function fakeValues(): ValueIndex {
     ProviderName: v("AWS", "Microsoft"),
     BillingCurrency: v("USD"),
     UsageType: v("BoxUsage:m6i.xlarge", "TimedStorage-ByteHrs"),
+    "tag:team": v("platform", "data", "web", "ml"),
+    "tag:env": v("prod", "staging", "dev"),
   };
 }

@@ -253,6 +253,22 @@ t("delete: removes history and uploaded data, keeps the shared sample", async ()
   assert.equal((await ask(other, "total cost")).intent, "finops_query");
 });
 
+t("a dataset stored by an older ingest is profiled again when opened", async () => {
+  const id = await newSession(false);
+  const csv = 'date,cost,tags\n2025-01-01,3,"{""team"":""a""}"\n2025-01-02,4,\n';
+  const up = await call(`/session/${id}/upload-csv`, uploadReq(csv));
+  const dsId = up.body.dataset.id;
+  const key = ["dataset", dsId];
+  const old = (await deps.kv.get<Record<string, unknown>>(key)).value!;
+  await deps.kv.set(key, { ...old, version: 1, tags: undefined });
+  await deps.engine.unload(dsId);
+  const r = await ask(id, "cost by team tag");
+  assert.deepEqual(r.result.rows, [[null, 4], ["a", 3]]);
+  const now = (await deps.kv.get<{ version: number; tags: unknown[] }>(key)).value!;
+  assert.equal(now.version, 2);
+  assert.equal(now.tags.length, 1);
+});
+
 t("OpenAPI 3.1 document and the docs page with its own assets", async () => {
   const doc = await call("/openapi.json");
   assert.equal(doc.status, 200);

@@ -114,6 +114,11 @@ const cases: [string, Expect][] = [
   ["AWS cost", { filters: [["ProviderName", "in", ["AWS"]]] }],
   ["microsoft spend by service", { filters: [["ProviderName", "in", ["Microsoft"]]], groupBy: ["ServiceName"] }],
   ["COST BY SERVICE", { groupBy: ["ServiceName"] }],
+  ["cost by team tag", { groupBy: ["tag:team"] }],
+  ["spend by tag env", { groupBy: ["tag:env"] }],
+  ["cost per cost-center tag", { groupBy: ["tag:cost-center"] }],
+  ["cost by team", { groupBy: ["tag:team"] }],
+  ["platform team cost", { filters: [["tag:team", "in", ["platform"]]] }],
   ["  cost   by   region  ", { groupBy: ["RegionName"] }],
 ];
 
