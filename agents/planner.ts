@@ -17,6 +17,7 @@ import {
   STOP_WORDS,
 } from "./vocabulary.ts";
 import { parseTime, previousPeriod } from "./time.ts";
+import { correctTypos, PLANNER_WORDS } from "./typos.ts";
 import type { Grain, Measure, PlanFilter, QueryPlan, TimeRange } from "./types.ts";
 
 /** Distinct values per dimension column, most frequent first. */
@@ -216,14 +217,15 @@ function detectMeasure(t: string, meta: DatasetMeta): Measure | null {
 
 function detectTopN(t: string): { n: number; order: "desc" | "asc" } | null {
   const numWord = "(\\d+|" + Object.keys(NUMBER_WORDS).join("|") + ")";
-  const m = t.match(
-    new RegExp(
-      `\\b(top|largest|biggest|highest|most expensive|costliest|bottom|smallest|lowest|cheapest|least expensive)\\s+${numWord}?\\s*([a-z]+)?`,
-    ),
-  );
-  if (!m) return null;
-  const order = /bottom|smallest|lowest|cheapest|least/.test(m[1]) ? "asc" : "desc";
-  const n = m[2] ? (NUMBER_WORDS[m[2]] ?? parseInt(m[2], 10)) : m[3] && /s$/.test(m[3]) ? 5 : 1;
+  const rank = "(top|largest|biggest|highest|most expensive|costliest|bottom|smallest|lowest|cheapest|least expensive)";
+  // "top 5 services" and "the 3 most expensive accounts"
+  const m = t.match(new RegExp(`\\b${rank}\\s+${numWord}?\\s*([a-z]+)?`));
+  const before = t.match(new RegExp(`\\b${numWord}\\s+${rank}\\b`));
+  if (!m && !before) return null;
+  const word = (m ?? before)![before && !m?.[2] ? 2 : 1];
+  const order = /bottom|smallest|lowest|cheapest|least/.test(word) ? "asc" : "desc";
+  const count = m?.[2] ?? before?.[1];
+  const n = count ? (NUMBER_WORDS[count] ?? parseInt(count, 10)) : m?.[3] && /s$/.test(m[3]) ? 5 : 1;
   return { n: Math.min(Math.max(n, 1), 100), order };
 }
 
@@ -290,13 +292,29 @@ const ANAPHORA = /\b(that|those|it|them|same|instead|also)\b/;
 const FOLLOW_UP =
   /^(what about|how about|and|and for|and in|same for|same but|only|just|now|instead|also|then|ok|okay|what if|for)\b|\b(that|those|it|them|this)\b|\binstead\b/;
 
+const vocabularies = new WeakMap<ValueIndex, Set<string>>();
+
+/** The words a question may use for this dataset: the planner's, values', headers' and tags'. */
+function vocabularyFor(meta: DatasetMeta, values: ValueIndex): Set<string> {
+  let v = vocabularies.get(values);
+  if (v) return v;
+  v = new Set([...PLANNER_WORDS, ...STOP_WORDS]);
+  const add = (s: string) => normText(s).split(" ").forEach((w) => /^[a-z]{4,}$/.test(w) && v!.add(w));
+  for (const list of Object.values(values)) for (const { value } of list.slice(0, 300)) add(value);
+  for (const c of meta.columns) add(headerWords(c.name));
+  for (const t of meta.tags ?? []) add(t.key);
+  for (const a of [...Object.keys(SERVICE_ALIASES), ...Object.keys(REGION_ALIASES)]) add(a);
+  vocabularies.set(values, v);
+  return v;
+}
+
 /** Plans one question. */
 export function planQuestion(question: string, ctx: PlannerContext): PlanOutcome {
   const { meta, values } = ctx;
-  const t = normText(question);
+  const t = correctTypos(normText(question), vocabularyFor(meta, values));
   const notes: string[] = [];
   const anchor = meta.dateRange?.end ?? new Date().toISOString().slice(0, 10);
-  const time = parseTime(question, anchor);
+  const time = parseTime(t, anchor);
   let textNoTime = t;
   for (const sp of time.spans) textNoTime = textNoTime.replace(normText(sp), " ");
 
@@ -365,6 +383,9 @@ export function planQuestion(question: string, ctx: PlannerContext): PlanOutcome
   const followUp = Boolean(last) && !fresh && (FOLLOW_UP.test(t) || (!COST_SIGNAL.test(t) && !hasOwnShape)) &&
     (filters.length > 0 || time.range !== null || groupBy.length > 0 || top !== null || basisExplicit || trend ||
       share || excl.filters.length > 0);
+  // "show me a chart of that", "that again": the previous question as it was.
+  const repeat = Boolean(last) && !followUp && ANAPHORA.test(t) && !signals;
+  if (repeat && last) return { kind: "plan", plan: structuredClone(last), notes, followUp: true };
   if (!signals && !followUp) {
     return {
       kind: "unknown",
@@ -414,14 +435,30 @@ export function planQuestion(question: string, ctx: PlannerContext): PlanOutcome
     }
   }
 
+  // Several values of one column and no breakdown asked for: show them side by side.
+  if (!plan.groupBy.length && !plan.time.grain) {
+    const multi = plan.filters.find((f) => f.op === "in" && f.values.length > 1);
+    if (multi) plan.groupBy = [multi.column];
+  }
+  // A single word that named several values: say how it was read.
+  for (const m of matches) {
+    const same = matches.filter((x) => x.span === m.span && x.column === m.column);
+    if (same.length > 1 && same[0] === m && m.strength < 2) {
+      notes.push(`I read '${m.span}' as: ${same.map((x) => x.value).join(", ")}.`);
+    }
+  }
+
   // Two periods named, or a change asked for: compare.
   if (time.range && time.second) {
     plan.compare = { kind: "periods", a: time.range, b: time.second };
     plan.time = { range: null, grain: null };
   } else if (compareWords && !trend) {
-    const b = plan.time.range ?? latestCompleteMonth(meta);
+    const weekly = /\b(week over week|wow)\b/.test(t);
+    const yearly = /\b(year over year|yoy)\b/.test(t);
+    const b = plan.time.range ?? (weekly ? parseTime("last week", anchor).range : latestCompleteMonth(meta));
     if (b) {
-      plan.compare = { kind: "periods", a: previousPeriod(b), b };
+      const a = yearly ? sameRangeYearBefore(b) : previousPeriod(b);
+      plan.compare = { kind: "periods", a, b };
       plan.time = { range: null, grain: null };
     }
   }
@@ -433,6 +470,16 @@ export function planQuestion(question: string, ctx: PlannerContext): PlanOutcome
     }
   }
   return { kind: "plan", plan, notes, followUp };
+}
+
+/** The same dates one year earlier. */
+function sameRangeYearBefore(r: TimeRange): TimeRange {
+  const shift = (d: string) => `${Number(d.slice(0, 4)) - 1}${d.slice(4)}`;
+  return {
+    start: shift(r.start),
+    end: shift(r.end),
+    label: r.label.replace(/\b(\d{4})\b/g, (y) => String(Number(y) - 1)),
+  };
 }
 
 /** The latest calendar month the data covers (complete or not), as a range. */

@@ -82,48 +82,63 @@ function yearFor(month: number, anchor: string): number {
 
 /** Parses one point-like period expression at the start of `s` (used by between/since). */
 function parsePeriod(s: string, anchor: string): TimeRange | null {
+  return parsePeriodAt(s, anchor)?.range ?? null;
+}
+
+/** Like {@link parsePeriod}, also returning the text it consumed. */
+function parsePeriodAt(s: string, anchor: string): { range: TimeRange; text: string } | null {
   s = s.trim();
-  let m = s.match(/^(\d{4})-(\d{2})-(\d{2})/);
+  let text = "";
+  const r = periodAt(s, anchor, (t) => (text = t));
+  return r ? { range: r, text } : null;
+}
+
+function periodAt(s: string, anchor: string, consumed: (t: string) => void): TimeRange | null {
+  const take = <T extends RegExpMatchArray | null>(m: T): T => {
+    if (m) consumed(m[0]);
+    return m;
+  };
+  let m = take(s.match(/^(\d{4})-(\d{2})-(\d{2})/));
   if (m) {
     const start = `${m[1]}-${m[2]}-${m[3]}`;
     return { start, end: addDays(start, 1), label: start };
   }
-  m = s.match(/^(\d{4})-(\d{2})\b/);
+  m = take(s.match(/^(\d{4})-(\d{2})\b/));
   if (m) return monthRange(+m[1], +m[2]);
-  m = s.match(new RegExp(`^${MONTH_RE}\\s+(\\d{1,2})(?:st|nd|rd|th)?(?:,?\\s+(\\d{4}))?\\b`));
+  m = take(s.match(new RegExp(`^${MONTH_RE}\\s+(\\d{1,2})(?:st|nd|rd|th)?(?:,?\\s+(\\d{4}))?\\b`)));
   if (m) {
     const mi = monthIndex(m[1]) + 1;
     const y = m[3] ? +m[3] : yearFor(mi, anchor);
     const start = toIso([y, mi, +m[2]]);
     return { start, end: addDays(start, 1), label: start };
   }
-  m = s.match(new RegExp(`^(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH_RE}(?:,?\\s+(\\d{4}))?\\b`));
+  m = take(s.match(new RegExp(`^(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH_RE}(?:,?\\s+(\\d{4}))?\\b`)));
   if (m) {
     const mi = monthIndex(m[2]) + 1;
     const y = m[3] ? +m[3] : yearFor(mi, anchor);
     const start = toIso([y, mi, +m[1]]);
     return { start, end: addDays(start, 1), label: start };
   }
-  m = s.match(new RegExp(`^${MONTH_RE}(?:,?\\s+(\\d{4}))?\\b`));
+  m = take(s.match(new RegExp(`^${MONTH_RE}(?:,?\\s+(\\d{4}))?\\b`)));
   if (m) {
     const mi = monthIndex(m[1]) + 1;
     return monthRange(m[2] ? +m[2] : yearFor(mi, anchor), mi);
   }
-  m = s.match(/^q([1-4])(?:\s+(\d{4}))?\b/);
+  m = take(s.match(/^q([1-4])(?:\s+(\d{4}))?\b/));
   if (m) {
     const [ay, am] = fromIso(anchor);
     const q = +m[1];
     const y = m[2] ? +m[2] : (q - 1) * 3 + 1 <= am ? ay : ay - 1;
     return quarterRange(y, q);
   }
-  m = s.match(/^h([12])(?:\s+(\d{4}))?\b/);
+  m = take(s.match(/^h([12])(?:\s+(\d{4}))?\b/));
   if (m) {
     const [ay, am] = fromIso(anchor);
     const h = +m[1];
     const y = m[2] ? +m[2] : (h === 1 || am >= 7) ? ay : ay - 1;
     return { start: toIso([y, h === 1 ? 1 : 7, 1]), end: toIso([y, h === 1 ? 7 : 13, 1]), label: `H${h} ${y}` };
   }
-  m = s.match(/^(20\d{2})\b/);
+  m = take(s.match(/^(20\d{2})\b/));
   if (m) return { start: `${m[1]}-01-01`, end: `${+m[1] + 1}-01-01`, label: m[1] };
   return null;
 }
@@ -203,9 +218,11 @@ export function parseTime(question: string, anchor: string): ParsedTime {
   // between X and Y / from X to Y
   let m = s.match(/\b(?:between|from)\s+(.+?)\s+(?:and|to|until|through|-)\s+(.+)$/);
   if (m) {
-    const a = parsePeriod(m[1], anchor);
-    const b = parsePeriod(m[2], anchor);
-    if (a && b) {
+    const pa = parsePeriodAt(m[1], anchor);
+    const pb = parsePeriodAt(m[2], anchor);
+    const a = pa?.range;
+    const b = pb?.range;
+    if (pa && pb && a && b && pa.text.length === m[1].trim().length) {
       const compareWords = /\b(change|changed|difference|differ|compare|vs|versus|grow|grew|increase|decrease|drop)/;
       if (compareWords.test(s)) {
         out.range = a;
@@ -213,17 +230,17 @@ export function parseTime(question: string, anchor: string): ParsedTime {
       } else {
         out.range = { start: a.start, end: b.end, label: `${a.label} to ${b.label}` };
       }
-      out.spans.push(m[0]);
+      out.spans.push(m[0].slice(0, m[0].length - m[2].length) + pb.text);
       return out;
     }
   }
   // since X
   m = s.match(/\bsince\s+(.+)$/);
   if (m) {
-    const a = parsePeriod(m[1], anchor);
-    if (a) {
-      out.range = { start: a.start, end: addDays(anchor, 1), label: `since ${a.label}` };
-      out.spans.push(m[0]);
+    const pa = parsePeriodAt(m[1], anchor);
+    if (pa) {
+      out.range = { start: pa.range.start, end: addDays(anchor, 1), label: `since ${pa.range.label}` };
+      out.spans.push(`since ${pa.text}`);
       return out;
     }
   }

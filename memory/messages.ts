@@ -14,6 +14,9 @@ export interface StoredMessage {
   metadata: Record<string, any>;
 }
 
+/** Messages in the short-term window (the last five turns). */
+export const SHORT_TERM_MESSAGES = 10;
+
 /** Thrown when a concurrent writer changed the session first. */
 export class ConflictError extends Error {}
 

@@ -102,6 +102,24 @@ export class SessionStore {
     return (await this.list()).length;
   }
 
+  /**
+   * Clears a session's conversation and entity memory, keeping the session and its dataset.
+   * Messages go first; the count is reset last, so a crash in between only loses history.
+   */
+  async clearHistory(id: string): Promise<void> {
+    await deletePrefix(this.kv, ["msg", id]);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const e = await this.kv.get<SessionRecord>(keys.session(id));
+      if (!e.value) return;
+      const res = await this.kv.atomic().check(e)
+        .set(keys.session(id), { ...e.value, messageCount: 0, lastActivity: this.#now().toISOString() })
+        .delete(keys.entities(id))
+        .commit();
+      if (res.ok) return;
+    }
+    throw new Error("could not clear history: too many concurrent writes");
+  }
+
   /** Deletes a session and everything it owns except shared datasets (caller removes datasets). */
   async delete(s: SessionRecord): Promise<void> {
     // Messages first, the record last: a crash in between leaves a session with less history,

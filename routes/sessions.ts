@@ -6,7 +6,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { dropDatasetIfPrivate } from "../agents/data_loader.ts";
 import { NotFoundError } from "../errors.ts";
 import { getDatasetMeta } from "../memory/datasets.ts";
-import { listMessages } from "../memory/messages.ts";
+import { getEntities } from "../memory/entities.ts";
+import { listMessages, SHORT_TERM_MESSAGES } from "../memory/messages.ts";
 import type { App, AppDeps } from "./deps.ts";
 import {
   CreateSessionBody,
@@ -19,6 +20,7 @@ import {
   SessionSummary,
 } from "./schemas.ts";
 import { datasetView } from "./views.ts";
+import { transcriptMarkdown } from "../agents/transcript.ts";
 
 const json = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 
@@ -64,6 +66,64 @@ const dataset = createRoute({
   summary: "The session's dataset: format, columns, mapping and data quality report",
   request: { params: SessionParams },
   responses: { 200: json(DatasetSchema, "Dataset"), ...errorResponses(404) },
+});
+
+const clearHistory = createRoute({
+  method: "delete",
+  path: "/session/{id}/history",
+  tags: ["sessions"],
+  summary: "Clear the conversation and its memory, keeping the data",
+  request: { params: SessionParams },
+  responses: { 200: json(MessageResponse, "Cleared"), ...errorResponses(404) },
+});
+
+const exportRoute = createRoute({
+  method: "get",
+  path: "/session/{id}/export",
+  tags: ["sessions"],
+  summary: "Export the conversation as Markdown (with SQL and result tables) or JSON",
+  request: {
+    params: SessionParams,
+    query: z.object({ format: z.enum(["md", "json"]).default("md").openapi({ example: "md" }) }),
+  },
+  responses: {
+    200: {
+      description: "The transcript as an attachment",
+      content: { "text/markdown": { schema: z.string() }, "application/json": { schema: HistoryResponse } },
+    },
+    ...errorResponses(400, 404),
+  },
+});
+
+const memoryRoute = createRoute({
+  method: "get",
+  path: "/session/{id}/memory",
+  tags: ["sessions"],
+  summary: "What the conversation remembers: counts, recent turns and the last question's plan",
+  request: { params: SessionParams },
+  responses: {
+    200: {
+      description: "Memory",
+      content: {
+        "application/json": {
+          schema: z.object({
+            session_id: z.string(),
+            total_messages: z.number(),
+            turns: z.number(),
+            recent: z.array(z.object({ role: z.string(), content: z.string() })),
+            remembered: z.object({
+              filters: z.array(z.object({ column: z.string(), op: z.string(), values: z.array(z.string()) })),
+              group_by: z.array(z.string()),
+              time_range: z.object({ start: z.string(), end: z.string(), label: z.string() }).nullable(),
+              grain: z.string().nullable(),
+              basis: z.string().nullable(),
+            }).nullable(),
+          }).openapi("Memory"),
+        },
+      },
+    },
+    ...errorResponses(404),
+  },
 });
 
 /** Registers the session routes. */
@@ -113,6 +173,60 @@ export function sessionRoutes(app: App, deps: AppDeps): void {
     await deps.sessions.get(id, c.get("owner"));
     const msgs = await listMessages(deps.kv, id);
     return c.json({ session_id: id, history: msgs, total_messages: msgs.length }, 200);
+  });
+
+  app.openapi(memoryRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const s = (await deps.sessions.get(id, c.get("owner"))).value;
+    const recent = await listMessages(deps.kv, id, SHORT_TERM_MESSAGES);
+    const plan = (await getEntities(deps.kv, id))?.lastPlan ?? null;
+    return c.json({
+      session_id: id,
+      total_messages: s.messageCount,
+      turns: Math.floor(s.messageCount / 2),
+      recent: recent.map((m) => ({ role: m.role, content: m.content.slice(0, 500) })),
+      remembered: plan
+        ? {
+          filters: plan.filters,
+          group_by: plan.groupBy,
+          time_range: plan.time.range,
+          grain: plan.time.grain,
+          basis: plan.basis,
+        }
+        : null,
+    }, 200);
+  });
+
+  app.openapi(clearHistory, async (c) => {
+    const { id } = c.req.valid("param");
+    await deps.sessions.get(id, c.get("owner"));
+    await deps.sessions.clearHistory(id);
+    return c.json({ message: "History cleared" }, 200);
+  });
+
+  app.openapi(exportRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const { format } = c.req.valid("query");
+    const s = (await deps.sessions.get(id, c.get("owner"))).value;
+    const msgs = await listMessages(deps.kv, id);
+    const meta = s.datasetId ? await getDatasetMeta(deps.kv, s.datasetId).catch(() => null) : null;
+    const ds = meta
+      ? { name: meta.name, schema: meta.schema.format, rows: meta.rows, date_range: meta.dateRange }
+      : null;
+    const stamp = new Date().toISOString().slice(0, 10);
+    const filename = `finops-conversation-${id.slice(0, 8)}-${stamp}.${format}`;
+    c.header("content-disposition", `attachment; filename="${filename}"`);
+    if (format === "json") {
+      return c.json({
+        session_id: id,
+        exported_at: new Date().toISOString(),
+        dataset: ds,
+        history: msgs,
+        total_messages: msgs.length,
+      }, 200);
+    }
+    c.header("content-type", "text/markdown; charset=utf-8");
+    return c.body(transcriptMarkdown(id, ds, msgs), 200) as never;
   });
 
   app.openapi(dataset, async (c) => {

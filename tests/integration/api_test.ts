@@ -253,6 +253,46 @@ t("delete: removes history and uploaded data, keeps the shared sample", async ()
   assert.equal((await ask(other, "total cost")).intent, "finops_query");
 });
 
+t("memory, export and clearing history: memory survives, clearing keeps the data", async () => {
+  const id = await newSession();
+  await ask(id, "EC2 cost by region last month");
+  await ask(id, "what about S3?");
+  const mem = await call(`/session/${id}/memory`);
+  assert.equal(mem.status, 200);
+  assert.equal(mem.body.turns, 2);
+  assert.equal(mem.body.total_messages, 4);
+  assert.deepEqual(mem.body.remembered.filters, [{
+    column: "ServiceName",
+    op: "in",
+    values: ["Amazon Simple Storage Service"],
+  }]);
+  assert.deepEqual(mem.body.remembered.group_by, ["RegionName"]);
+  assert.equal(mem.body.remembered.time_range.start, "2025-06-01");
+  const md = await app.request(`/session/${id}/export?format=md`);
+  assert.equal(md.status, 200);
+  assert.match(md.headers.get("content-type")!, /text\/markdown/);
+  assert.match(md.headers.get("content-disposition")!, /attachment; filename="finops-conversation-/);
+  const text = await md.text();
+  assert.match(text, /what about S3\?/);
+  assert.match(text, /```sql\nSELECT "RegionName"/);
+  const js = await call(`/session/${id}/export?format=json`);
+  assert.equal(js.status, 200);
+  assert.equal(js.body.total_messages, 4);
+  assert.equal(js.body.dataset.name, "sample_billing.csv");
+  assert.equal((await call(`/session/${id}/export?format=pdf`)).status, 400);
+  const chart = await ask(id, "show me a chart of that");
+  assert.match(chart.sql, /Amazon Simple Storage Service/);
+  const cleared = await call(`/session/${id}/history`, { method: "DELETE" });
+  assert.equal(cleared.status, 200);
+  const h = await call(`/session/${id}/history`);
+  assert.equal(h.body.total_messages, 0);
+  assert.equal((await call(`/session/${id}/memory`)).body.remembered, null);
+  const fresh = await ask(id, "what about S3?");
+  assert.equal(fresh.turn_number, 1);
+  assert.match(fresh.sql, /Amazon Simple Storage Service/, "the data is still there");
+  assert.doesNotMatch(fresh.sql, /RegionName/, "the remembered breakdown is gone");
+});
+
 t("a dataset stored by an older ingest is profiled again when opened", async () => {
   const id = await newSession(false);
   const csv = 'date,cost,tags\n2025-01-01,3,"{""team"":""a""}"\n2025-01-02,4,\n';

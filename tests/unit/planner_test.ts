@@ -120,6 +120,59 @@ const cases: [string, Expect][] = [
   ["cost by team", { groupBy: ["tag:team"] }],
   ["platform team cost", { filters: [["tag:team", "in", ["platform"]]] }],
   ["  cost   by   region  ", { groupBy: ["RegionName"] }],
+  // typos and casing
+  ["cost by regoin", { groupBy: ["RegionName"] }],
+  ["cost by sevice", { groupBy: ["ServiceName"] }],
+  ["top 5 servics last month", { groupBy: ["ServiceName"], topN: 5, range: ["2025-06-01", "2025-07-01"] }],
+  ["totl cost", { groupBy: [], filters: [], measure: "cost" }],
+  ["montly cost", { grain: "month" }],
+  ["cost by acount", { groupBy: ["SubAccountName"] }],
+  ["EC2 cots in March", {
+    filters: [["ServiceName", "in", ["Amazon Elastic Compute Cloud"]]],
+    range: ["2025-03-01", "2025-04-01"],
+  }],
+  ["lamda cost", { filters: [["ServiceName", "in", ["AWS Lambda"]]] }],
+  ["Cost In IRELAND", { filters: [["RegionName", "in", ["Europe (Ireland)"]]] }],
+  ["ec2 COST by REGION", {
+    groupBy: ["RegionName"],
+    filters: [["ServiceName", "in", ["Amazon Elastic Compute Cloud"]]],
+  }],
+  ["amortised cost", { basis: "effective" }],
+  ["what did we spend on S3 in february?", {
+    filters: [["ServiceName", "in", ["Amazon Simple Storage Service"]]],
+    range: ["2025-02-01", "2025-03-01"],
+  }],
+  ["show me spending by subscription for Q2", { groupBy: ["SubAccountName"], range: ["2025-04-01", "2025-07-01"] }],
+  ["give me the 3 most expensive accounts", { groupBy: ["SubAccountName"], topN: 3 }],
+  ["which region costs the most last quarter", { groupBy: ["RegionName"], range: ["2025-04-01", "2025-07-01"] }],
+  ["breakdown by category", { groupBy: ["ChargeCategory"] }],
+  ["cost split by provider", { groupBy: ["ProviderName"] }],
+  ["how much did prod-platform spend in may", {
+    filters: [["SubAccountName", "in", ["prod-platform"]]],
+    range: ["2025-05-01", "2025-06-01"],
+  }],
+  ["RDS spend per month", { filters: [["ServiceName", "in", ["Amazon Relational Database Service"]]], grain: "month" }],
+  ["quarterly spend by service", { grain: "quarter", groupBy: ["ServiceName"] }],
+  ["yearly cost", { grain: "year" }],
+  ["cost year to date", { range: ["2025-01-01", "2025-07-01"] }],
+  ["cost this month", { range: ["2025-06-01", "2025-07-01"] }],
+  ["spend yesterday", { range: ["2025-06-30", "2025-07-01"] }],
+  ["compare EC2 and S3", {
+    groupBy: ["ServiceName"],
+    filters: [["ServiceName", "in", ["Amazon Elastic Compute Cloud", "Amazon Simple Storage Service"]]],
+  }],
+  ["week over week change", { compare: ["2025-06-16", "2025-06-23"] }],
+  ["year over year change in march 2025", { compare: ["2024-03-01", "2025-03-01"] }],
+  ["increase between may and june by account", { compare: ["2025-05-01", "2025-06-01"], groupBy: ["SubAccountName"] }],
+  ["cost excluding credits and tax", {
+    filters: [["ChargeCategory", "not_in", ["Tax"]], ["ChargeCategory", "not_in", ["Credit"]]],
+  }],
+  ["what is the cost of kubernetes in us-east-1", {
+    filters: [
+      ["RegionId", "in", ["us-east-1"]],
+      ["ServiceName", "in", ["Amazon Elastic Kubernetes Service", "Azure Kubernetes Service"]],
+    ],
+  }],
 ];
 
 for (const [q, e] of cases) {
