@@ -7,18 +7,9 @@
  * Run: `deno run --allow-write=data data/generate_sample.ts`
  * @module
  */
+import { mulberry32 } from "../analytics/random.ts";
 
-/** Mulberry32: a small deterministic PRNG. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 const COLUMNS = [
   "BillingAccountId",
