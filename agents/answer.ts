@@ -45,7 +45,8 @@ export function columnLabel(c: string): string {
   return COLUMN_LABELS[c] ?? headerWords(c);
 }
 
-function measureLabel(plan: QueryPlan): string {
+/** Label of a plan's measure: "Effective (amortized) cost". */
+export function measureLabel(plan: QueryPlan): string {
   switch (plan.measure) {
     case "cost":
       return BASIS_LABEL[plan.basis];
@@ -60,7 +61,8 @@ function measureLabel(plan: QueryPlan): string {
   }
 }
 
-function scopeText(plan: QueryPlan, meta: DatasetMeta): string {
+/** The scope of a plan in words: " for Amazon EC2 in May 2025". */
+export function scopeText(plan: QueryPlan, meta: DatasetMeta, allData = true): string {
   const parts: string[] = [];
   for (const f of plan.filters) {
     const vals = f.values.join(", ");
@@ -68,7 +70,7 @@ function scopeText(plan: QueryPlan, meta: DatasetMeta): string {
     parts.push(f.op === "in" ? `for ${what}${vals}` : `excluding ${columnLabel(f.column)} ${vals}`);
   }
   if (plan.time.range) parts.push(`in ${describeRange(plan.time.range)}`);
-  else if (!plan.compare && meta.dateRange) {
+  else if (allData && !plan.compare && meta.dateRange) {
     parts.push(`over all data (${meta.dateRange.start} to ${meta.dateRange.end})`);
   }
   return parts.length ? " " + parts.join(" ") : "";

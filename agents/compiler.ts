@@ -92,7 +92,8 @@ function measureExpr(plan: QueryPlan, meta: DatasetMeta): string {
   }
 }
 
-function rangeCond(r: TimeRange): string {
+/** SQL condition of a half-open date range on `ChargePeriodStart`. */
+export function rangeCond(r: TimeRange): string {
   return `"ChargePeriodStart" >= TIMESTAMP ${lit(r.start)} AND "ChargePeriodStart" < TIMESTAMP ${lit(r.end)}`;
 }
 
@@ -101,13 +102,12 @@ function isoDate(s: string): string {
   return s;
 }
 
-/** Compiles a plan for a dataset. */
-export function compilePlan(plan: QueryPlan, meta: DatasetMeta): CompiledQuery {
+/**
+ * WHERE conditions of a plan's filters and time range (not its compared periods), SQL-safe:
+ * identifiers come from the dataset's known columns, values are escaped literals.
+ */
+export function planConditions(plan: QueryPlan, meta: DatasetMeta): string[] {
   const known = knownColumns(meta);
-  const view = q(tableNames(meta.id).view);
-  if (!meta.canonical.includes(BASIS_COLUMN[plan.basis] as CanonicalColumn)) {
-    throw new ValidationError(`This data has no ${plan.basis} cost.`, 422);
-  }
   const where: string[] = [];
   for (const f of plan.filters) {
     const col = column(f.column, known);
@@ -122,6 +122,17 @@ export function compilePlan(plan: QueryPlan, meta: DatasetMeta): CompiledQuery {
     }
   }
   if (plan.time.range) where.push(rangeCond(plan.time.range));
+  return where;
+}
+
+/** Compiles a plan for a dataset. */
+export function compilePlan(plan: QueryPlan, meta: DatasetMeta): CompiledQuery {
+  const known = knownColumns(meta);
+  const view = q(tableNames(meta.id).view);
+  if (!meta.canonical.includes(BASIS_COLUMN[plan.basis] as CanonicalColumn)) {
+    throw new ValidationError(`This data has no ${plan.basis} cost.`, 422);
+  }
+  const where = planConditions(plan, meta);
 
   const currencyFiltered = plan.filters.some((f) =>
     f.column === "BillingCurrency" && f.op === "in" && f.values.length === 1
@@ -167,14 +178,13 @@ export function compilePlan(plan: QueryPlan, meta: DatasetMeta): CompiledQuery {
       ` GROUP BY ${[t, ...dimSql].join(", ")} ORDER BY ${q(timeColumn)}` +
       (dims.length ? `, ${q(value)} DESC` : "");
     if (plan.topN && dims.length) {
-      // Top N series over the whole period, then their values per period.
-      const topDims = `SELECT ${dimSql.join(", ")} FROM ${view} WHERE ${where.join(" AND ")} GROUP BY ${
+      // Top N series over the whole period, then their values per period. Keys are compared
+      // null-safely: a series whose region is not set is a series too.
+      const key = dimSql.map((d) => `COALESCE(CAST(${d} AS VARCHAR), chr(1))`).join(", ");
+      const topDims = `SELECT ${key} FROM ${view} WHERE ${where.join(" AND ")} GROUP BY ${
         dimSql.join(", ")
       } ORDER BY ${m} ${plan.order === "asc" ? "ASC" : "DESC"} LIMIT ${plan.topN}`;
-      sql =
-        `SELECT ${cols.join(", ")} FROM ${view} WHERE ${where.join(" AND ")} AND (${
-          dimSql.join(", ")
-        }) IN (${topDims})` +
+      sql = `SELECT ${cols.join(", ")} FROM ${view} WHERE ${where.join(" AND ")} AND (${key}) IN (${topDims})` +
         ` GROUP BY ${[t, ...dimSql].join(", ")} ORDER BY ${q(timeColumn)}, ${q(value)} DESC`;
     }
   } else if (dims.length) {

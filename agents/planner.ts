@@ -397,7 +397,8 @@ export function planQuestion(question: string, ctx: PlannerContext): PlanOutcome
   let plan: QueryPlan;
   if (followUp && last) {
     plan = structuredClone(last);
-    delete plan.compare;
+    // A drivers analysis keeps its two periods unless the follow-up names new ones.
+    if (!(last.analysis === "drivers" && !time.range)) delete plan.compare;
     if (basisExplicit) plan.basis = basis;
     if (measure) plan.measure = measure;
     for (const f of filters) {

@@ -14,8 +14,9 @@ import { compilePlan } from "./compiler.ts";
 import type { ValueIndexCache } from "./context.ts";
 import { describeDataset, helpText } from "./describe.ts";
 import { classifyIntent } from "./intent.ts";
-import { type EntityMemory, planQuestion } from "./planner.ts";
-import type { AgentReply, Intent } from "./types.ts";
+import { detectAnalysis, type InsightOutput, runInsight } from "./insight/mod.ts";
+import { type EntityMemory, normText, planQuestion } from "./planner.ts";
+import type { AgentReply, Analysis, Intent, QueryPlan } from "./types.ts";
 
 /** What the agents need from the outside world, passed in (never global). */
 export interface AgentEnv {
@@ -56,12 +57,54 @@ function reply(intent: Intent, subagent: string, response: string, extra: Partia
 }
 
 const NOT_YET: Partial<Record<Intent, string>> = {
-  insight:
-    "Forecasts, anomaly detection and cost-change drivers are not available in this version yet, so I won't guess. " +
-    'I can show the numbers behind them: try "cost per day last month" or "compare last month with the month before".',
   knowledge: "I don't have a FinOps knowledge base in this version yet, so I won't answer from memory. " +
     "I can answer questions about the numbers in your data.",
 };
+
+/** The plan of an analysis question that names no filter or period: all cost, default basis. */
+function basePlan(meta: DatasetMeta): QueryPlan {
+  return {
+    measure: "cost",
+    basis: meta.bases.includes("effective") ? "effective" : "billed",
+    groupBy: [],
+    filters: [],
+    time: { range: null, grain: null },
+    topN: null,
+    order: "desc",
+  };
+}
+
+async function insight(
+  env: AgentEnv,
+  meta: DatasetMeta,
+  analysis: Analysis,
+  plan: QueryPlan,
+  question: string,
+  notes: string[],
+): Promise<SupervisorResult> {
+  let out: InsightOutput;
+  try {
+    out = await runInsight(analysis, { engine: env.engine, meta, plan, text: normText(question), notes });
+  } catch (e) {
+    if (e instanceof EngineError) {
+      return {
+        reply: reply("insight", "insight", `I couldn't run the analysis (${e.message}). Try rephrasing it.`, { plan }),
+        memory: { lastPlan: plan },
+      };
+    }
+    throw e;
+  }
+  return {
+    reply: reply("insight", "insight", out.text, {
+      sql: out.sql.length ? out.sql.join(";\n\n") : null,
+      result: out.result,
+      plan: out.plan,
+      basis: out.plan.basis,
+      currency: meta.currency,
+    }),
+    memory: { lastPlan: out.plan },
+  };
+}
 
 /** Answers one question for a session. */
 export async function supervise(
@@ -90,14 +133,25 @@ export async function supervise(
       memory,
     };
   }
-  if (intent === "insight" || intent === "knowledge") {
-    return { reply: reply(intent, intent === "insight" ? "insight" : "knowledge", NOT_YET[intent]!), memory };
+  if (intent === "knowledge") {
+    return { reply: reply(intent, "knowledge", NOT_YET[intent]!), memory };
   }
 
   const values = await env.values.get(env.engine, meta);
   const outcome = planQuestion(question, { meta, values, memory });
   if (outcome.kind === "missing_value") {
-    return { reply: reply(intent, "data_fetcher", outcome.message), memory };
+    return { reply: reply(intent, intent === "insight" ? "insight" : "data_fetcher", outcome.message), memory };
+  }
+  // An analysis asked for, or a follow-up of one ("what about S3?" after a forecast).
+  const analysis = intent === "insight"
+    ? detectAnalysis(normText(question), outcome.kind === "plan" ? outcome.plan : null)
+    : outcome.kind === "plan" && outcome.followUp
+    ? outcome.plan.analysis ?? null
+    : null;
+  if (analysis) {
+    const plan = outcome.kind === "plan" ? outcome.plan : basePlan(meta);
+    const notes = outcome.kind === "plan" ? [...outcome.notes] : [];
+    return await insight(env, meta, analysis, plan, question, notes);
   }
   if (outcome.kind === "unknown") {
     const text = `${outcome.message}\n\nYou could ask:\n${outcome.suggestions.map((s) => `- ${s}`).join("\n")}`;

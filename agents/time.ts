@@ -223,7 +223,8 @@ export function parseTime(question: string, anchor: string): ParsedTime {
     const a = pa?.range;
     const b = pb?.range;
     if (pa && pb && a && b && pa.text.length === m[1].trim().length) {
-      const compareWords = /\b(change|changed|difference|differ|compare|vs|versus|grow|grew|increase|decrease|drop)/;
+      const compareWords =
+        /\b(change|changed|difference|differ|compare|vs|versus|grow|grew|increase|decrease|drop|why|went|go|gone|rose|fell|drove|drivers?)\b/;
       if (compareWords.test(s)) {
         out.range = a;
         out.second = b;
@@ -306,4 +307,73 @@ export function describeRange(r: TimeRange): string {
   const last = addDays(r.end, -1);
   const dates = r.start === last ? r.start : `${r.start} to ${last}`;
   return r.label === dates ? dates : `${r.label} (${dates})`;
+}
+
+/**
+ * The period a forecast should cover, seen from the last day of data: "next month" and "next
+ * quarter" are calendar periods after the one holding `lastDay`; "next 30 days" / "next 6
+ * weeks" count from the day after; a named future period ("July", "Q3 2025") is taken as is;
+ * "rest of the month/quarter/year" runs to its end. Default: the next 30 days. Null when the
+ * question names a period that is not in the future of the data. `named` says whether the
+ * question named a period at all (a follow-up keeps the previous one when it did not).
+ *
+ * @example
+ * parseHorizon("forecast next quarter", "2025-06-30").horizon // → {start: "2025-07-01", end: "2025-10-01", label: "Q3 2025"}
+ */
+export function parseHorizon(question: string, lastDay: string): { horizon: TimeRange | null; named: boolean } {
+  const found = namedHorizon(question, lastDay);
+  if (found !== undefined) return { horizon: found, named: true };
+  const next = addDays(lastDay, 1);
+  return { horizon: { start: next, end: addDays(next, 30), label: "the next 30 days" }, named: false };
+}
+
+function namedHorizon(question: string, lastDay: string): TimeRange | null | undefined {
+  const t = question.toLowerCase();
+  const next = addDays(lastDay, 1);
+  const [y, m] = fromIso(lastDay);
+  const qtr = Math.floor((m - 1) / 3) + 1;
+  const n = t.match(/\b(?:next|coming|following)\s+(\d{1,3})\s+(days?|weeks?|months?)\b/);
+  if (n) {
+    const k = Number(n[1]);
+    const end = n[2].startsWith("day")
+      ? addDays(next, k)
+      : n[2].startsWith("week")
+      ? addDays(next, 7 * k)
+      : addMonths(next, k);
+    return { start: next, end, label: `the next ${k} ${n[2]}` };
+  }
+  if (/\b(rest|remainder|end) of (the |this )?month\b/.test(t)) {
+    return { start: next, end: toIso([y, m + 1, 1]), label: `the rest of ${MONTH_NAMES_CAP[m - 1]} ${y}` };
+  }
+  if (/\b(rest|remainder|end) of (the |this )?quarter\b/.test(t)) {
+    return { start: next, end: quarterRange(y, qtr).end, label: `the rest of Q${qtr} ${y}` };
+  }
+  if (/\b(rest|remainder|end) of (the |this )?year\b/.test(t)) {
+    return { start: next, end: toIso([y + 1, 1, 1]), label: `the rest of ${y}` };
+  }
+  if (/\bnext (calendar )?month\b/.test(t)) return monthRange(m === 12 ? y + 1 : y, m === 12 ? 1 : m + 1);
+  if (/\bnext (calendar |fiscal )?quarter\b/.test(t)) {
+    return qtr === 4 ? quarterRange(y + 1, 1) : quarterRange(y, qtr + 1);
+  }
+  if (/\bnext (calendar |fiscal )?year\b/.test(t)) {
+    return { start: toIso([y + 1, 1, 1]), end: toIso([y + 2, 1, 1]), label: `${y + 1}` };
+  }
+  if (/\bnext week\b/.test(t)) return { start: next, end: addDays(next, 7), label: "the next 7 days" };
+  // A named period: "forecast July", "predict Q3 2025". Months without a year mean the next such month.
+  const mm = t.match(
+    new RegExp(`\\b(${MONTHS.join("|")}|${MONTHS.map((x) => x.slice(0, 3)).join("|")})\\b(?:\\s+(\\d{4}))?`),
+  );
+  if (mm) {
+    const mi = monthIndex(mm[1]) + 1;
+    const yy = mm[2] ? Number(mm[2]) : mi > m ? y : y + 1;
+    const r = monthRange(yy, mi);
+    return r.start > lastDay ? r : null;
+  }
+  const qq = t.match(/\bq([1-4])(?:\s+(\d{4}))?\b/);
+  if (qq) {
+    const qi = Number(qq[1]);
+    const r = quarterRange(qq[2] ? Number(qq[2]) : qi > qtr ? y : y + 1, qi);
+    return r.start > lastDay ? r : null;
+  }
+  return undefined;
 }

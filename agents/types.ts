@@ -39,9 +39,18 @@ export interface QueryPlan {
   /** Whether the answer shows each item's share of the total. */
   share?: boolean;
   compare?: { kind: "periods"; a: TimeRange; b: TimeRange };
-  analysis?: "forecast" | "anomalies" | "drivers" | "correlation" | "moving_avg";
+  analysis?: Analysis;
+  /** Forecast target period (analysis "forecast"). */
+  horizon?: TimeRange;
+  /** Moving-average window in days (analysis "moving_avg"). */
+  window?: number;
+  /** Correlation method (analysis "correlation"). */
+  method?: "pearson" | "spearman";
   chart?: { type?: string };
 }
+
+/** The statistical analyses the insight agent runs. */
+export type Analysis = "forecast" | "anomalies" | "drivers" | "correlation" | "moving_avg";
 
 /** Intents the supervisor distinguishes. */
 export type Intent =

@@ -28,7 +28,7 @@ export interface Anomaly {
   score: number;
   /** Classic z-score of the value over the whole series. */
   zscore: number;
-  /** Isolation Forest score (0.5 normal, → 1 anomalous). */
+  /** Isolation Forest score (0.5 normal, → 1 anomalous); NaN when not asked for. */
   isolation: number;
 }
 
@@ -46,6 +46,11 @@ export interface AnomalyOptions {
    * applies similar impact thresholds).
    */
   minRelative?: number;
+  /**
+   * Whether to compute the Isolation Forest cross-check (default true). A scan over hundreds
+   * of series skips it and scores only the anomalies it reports, with {@link isolationFor}.
+   */
+  isolation?: boolean;
 }
 
 /**
@@ -56,17 +61,23 @@ export function weekdayBaseline(
   values: number[],
   weeks = 4,
 ): ({ expected: number; sigma: number; global?: boolean } | null)[] {
-  return values.map((_, t) => {
+  // Each day's residual against its own weekday median, computed once (it does not depend on
+  // the day being judged).
+  const sameWeekday = (t: number) => {
     const same: number[] = [];
     for (let k = 1; k <= weeks; k++) if (t - 7 * k >= 0) same.push(values[t - 7 * k]);
+    return same;
+  };
+  const residual = values.map((v, j) => {
+    const prior = sameWeekday(j);
+    return prior.length >= 2 ? v - median(prior) : null;
+  });
+  return values.map((_, t) => {
+    const same = sameWeekday(t);
     if (same.length < 2) return null;
     // Residuals of the last eight weeks against their own weekday medians.
     const resid: number[] = [];
-    for (let j = Math.max(0, t - 56); j < t; j++) {
-      const prior: number[] = [];
-      for (let k = 1; k <= weeks; k++) if (j - 7 * k >= 0) prior.push(values[j - 7 * k]);
-      if (prior.length >= 2) resid.push(values[j] - median(prior));
-    }
+    for (let j = Math.max(0, t - 56); j < t; j++) if (residual[j] !== null) resid.push(residual[j]!);
     // Fewer than two weeks of residuals is too little to judge by (a noisy scale flags noise).
     if (resid.length < 14) return null;
     // The recent residuals' median is the drift the weekday medians lag behind (growth or
@@ -102,8 +113,13 @@ export function detectAnomalies(series: Point[], opts: AnomalyOptions = {}): Ano
       base[t] = { expected: wdMed[t % 7], sigma: Math.max(gSigma, Math.abs(wdMed[t % 7]) * 0.02, 1e-9), global: true };
     }
   }
+  monthlyRecurring(series, base as { expected: number; sigma: number }[], threshold);
   const mu = mean(values);
   const sd = values.length > 1 ? standardDeviation(values) : 0;
+  // A series that is zero most days has no spread: its scale is at least 1 % of its mean size,
+  // so a rare charge scores high but finite.
+  const floor = mean(values.map(Math.abs)) * 0.01;
+  for (const b of base) b!.sigma = Math.max(b!.sigma, floor, 1e-9);
   const scores = base.map((b, t) => (b ? (values[t] - b.expected) / b.sigma : 0));
   const minRel = opts.minRelative ?? 0.15;
   const flagged = scores.map((s, t) => ({ s, t })).filter(({ s, t }) => {
@@ -113,7 +129,9 @@ export function detectAnomalies(series: Point[], opts: AnomalyOptions = {}): Ano
       impact >= minRel * Math.abs(b.expected);
   });
   if (!flagged.length) return [];
-  const iso = isolationScores(values.map((v, t) => [v, base[t] ? v - base[t]!.expected : 0]));
+  const iso = opts.isolation === false
+    ? values.map(() => NaN)
+    : isolationScores(isolationPoints(values, base), { only: flagged.map((f) => f.t) });
   return flagged.map(({ s, t }) => {
     const b = base[t]!;
     return {
@@ -128,6 +146,59 @@ export function detectAnomalies(series: Point[], opts: AnomalyOptions = {}): Ano
       isolation: iso[t],
     };
   });
+}
+
+/** The features the Isolation Forest sees for each day: the value and its residual. */
+function isolationPoints(values: number[], base: ({ expected: number } | null)[]): number[][] {
+  return values.map((v, t) => [v, base[t] ? v - base[t]!.expected : 0]);
+}
+
+/**
+ * Isolation Forest scores (Liu, Ting & Zhou, ICDM 2008) of some days of a series, on the same
+ * features {@link detectAnomalies} uses: for scans that skip the cross-check at first.
+ *
+ * @example
+ * isolationFor(series, ["2025-05-14"]) // → Map {"2025-05-14" => 0.83}
+ */
+export function isolationFor(series: Point[], dates: string[], weeks = 4): Map<string, number> {
+  const values = series.map((p) => p.value);
+  const base = weekdayBaseline(values, weeks);
+  const idx = dates.map((d) => series.findIndex((p) => p.date === d)).filter((i) => i >= 0);
+  const iso = isolationScores(isolationPoints(values, base), { only: idx });
+  return new Map(idx.map((i) => [series[i].date, iso[i]]));
+}
+
+/**
+ * Charges billed on the same day every month (support fees, subscriptions, monthly commitment
+ * fees) are normal for that day: when the same day of each available previous month (up to
+ * three) stood out the same way, the median of those excesses joins the day's expectation.
+ * The first occurrence is still reported, since nothing before it says it recurs.
+ */
+function monthlyRecurring(series: Point[], base: { expected: number; sigma: number }[], threshold: number): void {
+  const index = new Map(series.map((p, t) => [p.date.slice(0, 10), t]));
+  const raw = base.map((b) => b.expected);
+  for (let t = 0; t < series.length; t++) {
+    const excess: number[] = [];
+    let months = 0;
+    const date = series[t].date;
+    const y = Number(date.slice(0, 4));
+    const m = Number(date.slice(5, 7));
+    for (let k = 1; k <= 3; k++) {
+      const mm = m - k;
+      const ym = mm >= 1 ? `${y}-${String(mm).padStart(2, "0")}` : `${y - 1}-${String(mm + 12).padStart(2, "0")}`;
+      const j = index.get(`${ym}-${date.slice(8, 10)}`);
+      // A day missing from the calendar (the 31st of a short month) is skipped; one before the data ends the look-back.
+      if (j === undefined) {
+        if (`${ym}-01` < series[0].date.slice(0, 7) + "-01") break;
+        continue;
+      }
+      months++;
+      const r = series[j].value - raw[j];
+      if (Math.abs(r) >= threshold * base[j].sigma) excess.push(r);
+    }
+    const sameSign = excess.every((r) => Math.sign(r) === Math.sign(excess[0]));
+    if (months > 0 && excess.length === months && sameSign) base[t].expected += median(excess);
+  }
 }
 
 /** A series' share of a day's excess cost, for root causes. */
@@ -153,6 +224,8 @@ export function attributeDay(series: Map<string, number[]>, t: number, weeks = 4
   for (const [key, values] of series) {
     const same: number[] = [];
     for (let k = 1; k <= weeks; k++) if (t - 7 * k >= 0) same.push(values[t - 7 * k]);
+    // The first week has no past: the same weekday of the following weeks stands in.
+    if (!same.length) { for (let k = 1; k <= weeks; k++) if (t + 7 * k < values.length) same.push(values[t + 7 * k]); }
     const expected = same.length ? median(same) : values[t];
     rows.push({ key, actual: values[t], expected, excess: values[t] - expected, pct: 0 });
   }

@@ -132,6 +132,8 @@ export interface ForecastResult {
   /** Share of held-out backtest points inside the 80 % and 95 % intervals. */
   coverage80: number;
   coverage95: number;
+  /** Median relative backtest error, (actual − forecast) ÷ forecast: > 0 means forecasts ran low. */
+  bias: number;
   folds: number;
   points: ForecastPoint[];
   total: { forecast: number; lo80: number; hi80: number; lo95: number; hi95: number };
@@ -146,13 +148,18 @@ export interface NotEnoughHistory {
 
 /**
  * Forecasts a dense daily series `h` days ahead with 80 % and 95 % intervals per day and for
- * the horizon total.
+ * the horizon total (or the total from day `totalFrom` on, when the target period starts after
+ * a gap: "next month" seen from the middle of this one).
  *
  * @example
  * const r = forecastDaily(series, 30);
  * if (!("error" in r)) r.total // → {forecast: 12345.6, lo80: …, hi80: …, lo95: …, hi95: …}
  */
-export function forecastDaily(series: Point[], h: number, opts: { seed?: number; minDays?: number } = {}):
+export function forecastDaily(
+  series: Point[],
+  h: number,
+  opts: { seed?: number; minDays?: number; totalFrom?: number } = {},
+):
   | ForecastResult
   | NotEnoughHistory {
   const minDays = opts.minDays ?? 14;
@@ -197,30 +204,37 @@ export function forecastDaily(series: Point[], h: number, opts: { seed?: number;
     hi95: f + q(0.975) * f,
   }));
 
-  // Horizon total: simulate paths from whole weeks of one fold's errors at a time.
+  // Horizon total: a fold's errors share a level (the model was off for that whole stretch)
+  // plus day-to-day noise. Each simulated path takes one fold's level and adds days of noise
+  // drawn from all folds, so the total's spread carries the persistent error that adding up
+  // independent daily errors would average away.
+  const from = Math.max(0, Math.min(h - 1, opts.totalFrom ?? 0));
   const rnd = mulberry32(opts.seed ?? 42);
+  const foldErrs = best.folds.map((fold) =>
+    fold.actual.map((
+      a,
+      i,
+    ) => (Math.abs(fold.forecast[i]) > 1e-9 ? (a - fold.forecast[i]) / Math.abs(fold.forecast[i]) : 0))
+  );
+  const levels = foldErrs.map((e) => e.reduce((x, y) => x + y, 0) / Math.max(1, e.length));
+  const noise = foldErrs.flatMap((e, i) => e.map((x) => x - levels[i]));
   const sims: number[] = [];
   for (let s = 0; s < 2000; s++) {
+    const level = levels[Math.floor(rnd() * levels.length)];
     let total = 0;
-    for (let k = 0; k < h; k += 7) {
-      const fold = best.folds[Math.floor(rnd() * best.folds.length)];
-      const offset = Math.floor(rnd() * Math.max(1, fold.actual.length - 6));
-      for (let j = 0; j < 7 && k + j < h; j++) {
-        const idx = Math.min(fold.actual.length - 1, offset + j);
-        const f = fold.forecast[idx];
-        const e = Math.abs(f) > 1e-9 ? (fold.actual[idx] - f) / Math.abs(f) : 0;
-        total += Math.max(0, point[k + j] * (1 + e));
-      }
+    for (let k = from; k < h; k++) {
+      total += Math.max(0, point[k] * (1 + level + noise[Math.floor(rnd() * noise.length)]));
     }
     sims.push(total);
   }
-  const sumPoint = point.reduce((a, b) => a + b, 0);
+  const sumPoint = point.slice(from).reduce((a, b) => a + b, 0);
   return {
     model: best.m,
     mape: best.mape,
     mapeByModel: Object.fromEntries(results.map((r) => [r.m, r.mape])) as Record<ModelName, number>,
     coverage80: tot ? in80 / tot : NaN,
     coverage95: tot ? in95 / tot : NaN,
+    bias: quantile(errs, 0.5),
     folds: best.folds.length,
     points,
     total: {

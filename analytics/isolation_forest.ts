@@ -41,14 +41,15 @@ function pathLength(x: number[], node: Node, depth: number): number {
 }
 
 /**
- * Anomaly scores in (0, 1] for each point: near 1 is anomalous, below 0.5 is normal.
+ * Anomaly scores in (0, 1] for each point: near 1 is anomalous, below 0.5 is normal (NaN for
+ * points left out by `only`).
  *
  * @example
  * isolationScores([[1], [1.1], [0.9], [1], [9]]).at(-1) // → the highest score of the five
  */
 export function isolationScores(
   points: number[][],
-  opts: { trees?: number; sampleSize?: number; seed?: number } = {},
+  opts: { trees?: number; sampleSize?: number; seed?: number; only?: number[] } = {},
 ): number[] {
   if (points.length === 0) return [];
   const rnd = mulberry32(opts.seed ?? 7);
@@ -61,7 +62,10 @@ export function isolationScores(
     trees.push(build(sample, 0, limit, rnd));
   }
   const c = averagePathLength(psi);
-  return points.map((x) => {
+  // Scoring is the costly part; callers that need a few points' scores name them.
+  const wanted = opts.only ? new Set(opts.only) : null;
+  return points.map((x, i) => {
+    if (wanted && !wanted.has(i)) return NaN;
     const mean = trees.reduce((s, tr) => s + pathLength(x, tr, 0), 0) / trees.length;
     return c > 0 ? 2 ** (-mean / c) : 0.5;
   });

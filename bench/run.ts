@@ -1,7 +1,8 @@
 /**
  * Benchmarks (`deno task bench`): engine cold start, upload-to-queryable time for generated
  * FOCUS CSVs, and end-to-end latency of built-in planner questions through HTTP
- * (`app.request`). Prints a Markdown table.
+ * (`app.request`), insight questions, and forecast quality on held-out months (synthetic series
+ * and the bundled sample). Prints a Markdown table.
  *
  * Options: `--rows=100000` (comma-separated sizes), `--runs=30` (questions per size).
  * @module
@@ -11,6 +12,10 @@ import { loadConfig } from "../config.ts";
 import { Engine } from "../analytics/engine.ts";
 import { createLogger } from "../log.ts";
 import { focusCsv } from "./gen.ts";
+import { forecastDaily } from "../analytics/forecast.ts";
+import { densify } from "../analytics/series.ts";
+import { readCsvObjects } from "../tests/helpers/csv.ts";
+import { syntheticSeries } from "../tests/helpers/synthetic.ts";
 
 const args = Object.fromEntries(Deno.args.map((a) => a.replace(/^--/, "").split("=")));
 const sizes = String(args.rows ?? "100000").split(",").map(Number);
@@ -77,6 +82,90 @@ for (const n of sizes) {
     `question end to end, ${n.toLocaleString("en-US")} rows (${runs} runs)`,
     `p50 ${f(pct(lat, 50))} ms, p95 ${f(pct(lat, 95))} ms`,
   ]);
+}
+
+// Insight questions end to end on the largest dataset above.
+const INSIGHTS = ["forecast next quarter", "any anomalies?", "why did costs go up in May?", "7-day moving average"];
+{
+  const n = sizes[sizes.length - 1];
+  const s = await (await app.request("/session/create", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ use_sample: false }),
+  })).json();
+  const fd = new FormData();
+  fd.append("file", new File([new TextEncoder().encode(focusCsv(n))], `bench-${n}.csv`, { type: "text/csv" }));
+  await (await app.request(`/session/${s.session_id}/upload-csv`, { method: "POST", body: fd })).json();
+  for (const q of INSIGHTS) {
+    const lat: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const tq = performance.now();
+      const r = await app.request(`/session/${s.session_id}/query`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: q }),
+      });
+      if (r.status !== 200) throw new Error(`insight failed: ${await r.text()}`);
+      await r.json();
+      lat.push(performance.now() - tq);
+    }
+    rows.push([`"${q}", ${n.toLocaleString("en-US")} rows (5 runs)`, `p50 ${f(pct(lat, 50))} ms`]);
+  }
+}
+
+// Forecast quality on held-out months: synthetic series (known trend and weekly pattern) and
+// the bundled sample (June 2025 held out).
+{
+  const held = 30;
+  let apeMonth = 0;
+  let apeDay = 0;
+  let days = 0;
+  let in80 = 0;
+  let in95 = 0;
+  let totalIn80 = 0;
+  const series = syntheticSeries({ seed: 7, count: 40, days: 210, anomalies: 0 });
+  for (const sr of series) {
+    const hist = sr.points.slice(0, -held);
+    const test = sr.points.slice(-held);
+    const r = forecastDaily(hist, held);
+    if ("error" in r) continue;
+    const actual = test.reduce((a, p) => a + p.value, 0);
+    apeMonth += Math.abs(actual - r.total.forecast) / actual;
+    if (actual >= r.total.lo80 && actual <= r.total.hi80) totalIn80++;
+    test.forEach((p, i) => {
+      const fp = r.points[i];
+      apeDay += Math.abs(p.value - fp.forecast) / p.value;
+      days++;
+      if (p.value >= fp.lo80 && p.value <= fp.hi80) in80++;
+      if (p.value >= fp.lo95 && p.value <= fp.hi95) in95++;
+    });
+  }
+  rows.push([
+    `forecast, synthetic: ${series.length} series, 30 held-out days each`,
+    `monthly-total MAPE ${f((apeMonth / series.length) * 100)}%, daily MAPE ${f((apeDay / days) * 100)}%, ` +
+    `daily 80%/95% coverage ${f((in80 / days) * 100)}%/${f((in95 / days) * 100)}%, ` +
+    `month total inside its 80% interval ${totalIn80}/${series.length}`,
+  ]);
+
+  const csv = readCsvObjects(new URL("../data/sample_billing.csv", import.meta.url));
+  const byDay = new Map<string, number>();
+  for (const r of csv) {
+    const d = r.ChargePeriodStart.slice(0, 10);
+    byDay.set(d, (byDay.get(d) ?? 0) + (r.EffectiveCost === "" ? 0 : Number(r.EffectiveCost)));
+  }
+  const daily = densify([...byDay].map(([date, value]) => ({ date, value })));
+  const hist = daily.filter((p) => p.date < "2025-06-01");
+  const june = daily.filter((p) => p.date >= "2025-06-01");
+  const r = forecastDaily(hist, june.length);
+  if (!("error" in r)) {
+    const actual = june.reduce((a, p) => a + p.value, 0);
+    rows.push([
+      "forecast, bundled sample: June 2025 held out (effective cost)",
+      `actual ${f(actual)}, forecast ${f(r.total.forecast)} (80% ${f(r.total.lo80)}–${f(r.total.hi80)}), error ${
+        f((Math.abs(actual - r.total.forecast) / actual) * 100)
+      }%, model ${r.model}, backtest MAPE ${f(r.mape * 100)}%`,
+    ]);
+  }
 }
 
 console.log("| measure | value |\n|---|---|");

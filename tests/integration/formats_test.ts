@@ -187,6 +187,10 @@ t("mixed currencies are never summed together", async () => {
   assert.equal(eur.result.rows[0][0], 220);
   const trend = await ask(id, "daily billed cost");
   assert.ok(trend.result.columns.some((c: { name: string }) => c.name === "BillingCurrency"));
+  // Analyses cover one currency and say so.
+  const drivers = await ask(id, "why did costs change between january and february?");
+  assert.match(drivers.response, /covers the USD charges only/);
+  assert.match(drivers.sql, /"BillingCurrency" IN \('USD'\)/);
 });
 
 t(

@@ -137,3 +137,19 @@ Deno.test("series helpers and isolation forest basics", () => {
   const scores = isolationScores([[1], [1.1], [0.9], [1], [1.05], [0.95], [9]]);
   assert.equal(scores.indexOf(Math.max(...scores)), 6);
 });
+
+Deno.test("forecast: the horizon total's 80% interval covers 70–90% of held-out month totals", () => {
+  let inside = 0;
+  let n = 0;
+  for (const seed of [7, 8]) {
+    for (const s of syntheticSeries({ seed, count: 40, days: 240, anomalies: 0 })) {
+      const r = forecastDaily(s.points.slice(0, -30), 30);
+      if ("error" in r) continue;
+      const actual = s.points.slice(-30).reduce((a, p) => a + p.value, 0);
+      n++;
+      if (actual >= r.total.lo80 && actual <= r.total.hi80) inside++;
+    }
+  }
+  console.log(`forecast: month totals inside their 80% interval: ${inside}/${n}`);
+  assert.ok(inside / n >= 0.7 && inside / n <= 0.9, `${inside}/${n}`);
+});
