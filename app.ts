@@ -8,6 +8,7 @@ import { HTTPException } from "hono/http-exception";
 import { toHttpError, ValidationError } from "./errors.ts";
 import { assetRoutes } from "./routes/assets.ts";
 import type { AppDeps, AppEnv } from "./routes/deps.ts";
+import { chartRoutes } from "./routes/charts.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { queryRoutes } from "./routes/queries.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
@@ -84,6 +85,7 @@ export function buildApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   uploadRoutes(app, deps);
   queryRoutes(app, deps);
   healthRoutes(app, deps);
+  chartRoutes(app, deps);
   assetRoutes(app);
 
   app.doc31("/openapi.json", {

@@ -3,7 +3,7 @@
  * @module
  */
 
-const SYMBOLS: Record<string, string> = { USD: "$", EUR: "€", GBP: "£", JPY: "¥", INR: "₹" };
+import { CURRENCY_SYMBOLS as SYMBOLS } from "../analytics/currency.ts";
 
 /**
  * Formats an amount of money. Amounts under one cent keep three significant digits so that
@@ -43,4 +43,17 @@ export function formatPct(v: number | null): string {
 export function formatDelta(v: number | null, currency: string | null): string {
   if (v === null || !Number.isFinite(v)) return "n/a";
   return (v > 0 ? "+" : "") + formatMoney(v, currency);
+}
+
+/**
+ * A compact signed amount for chart labels: `+$2.2k`, `-€310`.
+ *
+ * @example
+ * formatMoneyShort(2162.3, "USD") // → "+$2.2k"
+ */
+export function formatMoneyShort(v: number, currency: string | null): string {
+  const a = Math.abs(v);
+  const n = a >= 1000 ? `${(a / 1000).toFixed(1)}k` : a.toFixed(0);
+  const sym = currency ? SYMBOLS[currency] : undefined;
+  return `${v < 0 ? "-" : "+"}${sym ?? ""}${n}${sym || !currency ? "" : ` ${currency}`}`;
 }

@@ -20,7 +20,8 @@ const DATA_WORDS =
   /\b(my|our|we|us|this data|the data|last|top|total|by|per|in (19|20)\d\d|cost of|spend on|how much)\b/;
 const INSIGHT =
   /\b(forecast|predict|prediction|projection|project(ed)? (cost|spend)|next (month|quarter|year|week)|anomal(y|ies|ous)|spikes?|spiked|unusual|outliers?|why did|why is|why was|why are|what drove|what caused|what changed|root cause|drivers?|correlat(e|ed|ion)|moving average|rolling average)\b/;
-const VISUALIZE = /\b(chart|plot|graph|visuali[sz]e|draw|pie|bar chart|line chart|heat ?map|diagram)\b/;
+const VISUALIZE =
+  /\b(chart|plot|graph|visuali[sz]e|draw|pie|donut|bar chart|line chart|heat ?map|diagram|scatter|horizontal bars?|stacked|as (a |an )?(bars?|lines?|columns?|area|donut|pie))\b/;
 
 /** Classifies a question into an intent. */
 export function classifyIntent(question: string): Intent {

@@ -235,8 +235,22 @@ function detectGroupBy(t: string, meta: DatasetMeta): string[] {
   const add = (c: string | null) => {
     if (c && !cols.includes(c)) cols.push(c);
   };
+  // "per month by service and region": each "by"/"per" starts a phrase that runs to the next
+  // one; a phrase may list several dimensions ("service and region", "service, region").
+  const lead =
+    /\b(?:split by|grouped by|group by|broken down by|breakdown by|break (?:it |that |this )?down by|by|per|each|across)\s+/g;
+  const starts = [...t.matchAll(lead)];
+  starts.forEach((m, i) => {
+    const from = m.index! + m[0].length;
+    const to = i + 1 < starts.length ? starts[i + 1].index! : t.length;
+    const phrase = t.slice(from, to).replace(/^(?:the|each|my|our)\s+/, "").trim();
+    for (const part of phrase.split(/\s*(?:,|&|\band\b|\bthen\b)\s*/)) {
+      const p = part.replace(/^(?:the|each|my|our)\s+/, "");
+      if (!p || /^(day|week|month|quarter|year|date|time)s?\b/.test(p)) continue;
+      add(resolveDimension(p.slice(0, 41), meta));
+    }
+  });
   const patterns = [
-    /\b(?:by|per|each|across|split by|grouped by|group by|broken down by|breakdown by|break (?:it |that |this )?down by)\s+(?:the\s+|each\s+)?([a-z][a-z0-9 _/-]{1,40})/g,
     /\b(?:top|bottom|largest|biggest|highest|most expensive|costliest|cheapest|lowest|smallest)\s+(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty)?\s*([a-z][a-z0-9 _/-]{1,40})/g,
     /\b(?:which|what|list(?! (?:cost|price))(?: all)?(?: the)?|all)\s+([a-z][a-z0-9 _/-]{1,40})/g,
     /\b([a-z]+(?: [a-z]+)?)\s+(?:breakdown|split|distribution|share)\b/g,

@@ -5,7 +5,11 @@
  */
 import { type DatasetMeta, INGEST_VERSION } from "../analytics/dataset.ts";
 import type { Engine } from "../analytics/engine.ts";
+import { buildSpec, type ChartInput, type ChartType } from "../analytics/charts/spec.ts";
+import { renderChart } from "../analytics/charts/render.ts";
 import { EngineError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { saveChart } from "../memory/charts.ts";
 import { getDatasetMeta, readDatasetBytes } from "../memory/datasets.ts";
 import type { SessionRecord } from "../memory/sessions.ts";
 import { renderAnswer } from "./answer.ts";
@@ -15,6 +19,7 @@ import type { ValueIndexCache } from "./context.ts";
 import { describeDataset, helpText } from "./describe.ts";
 import { classifyIntent } from "./intent.ts";
 import { detectAnalysis, type InsightOutput, runInsight } from "./insight/mod.ts";
+import { chartForQuery, requestedChart } from "./visualizer.ts";
 import { type EntityMemory, normText, planQuestion } from "./planner.ts";
 import type { AgentReply, Analysis, Intent, QueryPlan } from "./types.ts";
 
@@ -23,6 +28,34 @@ export interface AgentEnv {
   kv: Deno.Kv;
   engine: Engine;
   values: ValueIndexCache;
+  log?: Logger;
+}
+
+/**
+ * Draws a chart, stores its PNG with the session, and returns the reply fields. A chart that
+ * fails to draw costs the answer nothing: the numbers stand, with a note.
+ */
+async function drawChart(
+  env: AgentEnv,
+  session: SessionRecord,
+  choice: { type: ChartType; input: ChartInput; note?: string },
+): Promise<{ chart_url: string | null; chart_spec: Record<string, unknown> | null; note: string | null }> {
+  const spec = { ...buildSpec(choice.type, choice.input), usermeta: { type: choice.type } };
+  try {
+    const png = await renderChart(spec);
+    const meta = await saveChart(env.kv, {
+      sessionId: session.id,
+      owner: session.owner,
+      type: choice.type,
+      png: png.png,
+      width: png.width,
+      height: png.height,
+    });
+    return { chart_url: `/charts/${meta.id}.png`, chart_spec: spec, note: choice.note ?? null };
+  } catch (e) {
+    env.log?.log("error", "chart failed", { error: (e as Error).message, type: choice.type });
+    return { chart_url: null, chart_spec: null, note: "The chart could not be drawn; the numbers above are complete." };
+  }
 }
 
 /** A reply plus the entity memory to store for the next turn. */
@@ -76,6 +109,7 @@ function basePlan(meta: DatasetMeta): QueryPlan {
 
 async function insight(
   env: AgentEnv,
+  session: SessionRecord,
   meta: DatasetMeta,
   analysis: Analysis,
   plan: QueryPlan,
@@ -94,8 +128,11 @@ async function insight(
     }
     throw e;
   }
+  const chart = out.chart ? await drawChart(env, session, out.chart) : null;
   return {
-    reply: reply("insight", "insight", out.text, {
+    reply: reply("insight", "insight", chart?.note ? `${out.text}\n\n_${chart.note}_` : out.text, {
+      chart_url: chart?.chart_url ?? null,
+      chart_spec: chart?.chart_spec ?? null,
       sql: out.sql.length ? out.sql.join(";\n\n") : null,
       result: out.result,
       plan: out.plan,
@@ -138,7 +175,11 @@ export async function supervise(
   }
 
   const values = await env.values.get(env.engine, meta);
-  const outcome = planQuestion(question, { meta, values, memory });
+  let outcome = planQuestion(question, { meta, values, memory });
+  // "as a pie", "make it horizontal bars": a chart request about the previous answer.
+  if (intent === "visualize" && outcome.kind === "unknown" && memory?.lastPlan) {
+    outcome = { kind: "plan", plan: structuredClone(memory.lastPlan), notes: [], followUp: true };
+  }
   if (outcome.kind === "missing_value") {
     return { reply: reply(intent, intent === "insight" ? "insight" : "data_fetcher", outcome.message), memory };
   }
@@ -151,7 +192,7 @@ export async function supervise(
   if (analysis) {
     const plan = outcome.kind === "plan" ? outcome.plan : basePlan(meta);
     const notes = outcome.kind === "plan" ? [...outcome.notes] : [];
-    return await insight(env, meta, analysis, plan, question, notes);
+    return await insight(env, session, meta, analysis, plan, question, notes);
   }
   if (outcome.kind === "unknown") {
     const text = `${outcome.message}\n\nYou could ask:\n${outcome.suggestions.map((s) => `- ${s}`).join("\n")}`;
@@ -174,11 +215,20 @@ export async function supervise(
     throw e;
   }
   let text = renderAnswer(outcome.plan, compiled, rs, meta, outcome.notes);
-  if (intent === "visualize") {
-    text += "\n\n_Charts are not available in this version yet; the numbers above are what a chart would show._";
+  // Charts when asked for, and for trends and shares, where a picture says more than a table.
+  let chart: Awaited<ReturnType<typeof drawChart>> | null = null;
+  if (intent === "visualize" || outcome.plan.time.grain || outcome.plan.share) {
+    const choice = chartForQuery(outcome.plan, compiled, rs, meta, requestedChart(question));
+    if (choice) chart = await drawChart(env, session, choice);
+    else if (intent === "visualize") {
+      text += "\n\n_A single number needs no chart; ask for a breakdown or a trend to draw one._";
+    }
   }
+  if (chart?.note) text += `\n\n_${chart.note}_`;
   return {
-    reply: reply(intent, "data_fetcher", text, {
+    reply: reply(intent === "visualize" ? "visualize" : intent, chart ? "visualizer" : "data_fetcher", text, {
+      chart_url: chart?.chart_url ?? null,
+      chart_spec: chart?.chart_spec ?? null,
       sql: compiled.sql,
       result: rs,
       plan: outcome.plan,

@@ -71,6 +71,8 @@ export interface AgentReply {
   result: ResultSet | null;
   plan: QueryPlan | null;
   chart_url: string | null;
+  /** The Vega-Lite spec of the chart (with its data), for interactive rendering. */
+  chart_spec?: Record<string, unknown> | null;
   planner: "builtin" | "llm";
   /** Cost basis and currency stated with the numbers. */
   basis?: CostBasis;

@@ -170,34 +170,51 @@ export function isolationFor(series: Point[], dates: string[], weeks = 4): Map<s
 
 /**
  * Charges billed on the same day every month (support fees, subscriptions, monthly commitment
- * fees) are normal for that day: when the same day of each available previous month (up to
- * three) stood out the same way, the median of those excesses joins the day's expectation.
- * The first occurrence is still reported, since nothing before it says it recurs.
+ * fees) are normal for that day: when the same day of the previous month stood out the same
+ * way (and of the months before it, up to three), the median of those excesses joins the
+ * day's expectation.
+ * In the data's first month, where nothing came before, the following months are the evidence.
  */
 function monthlyRecurring(series: Point[], base: { expected: number; sigma: number }[], threshold: number): void {
   const index = new Map(series.map((p, t) => [p.date.slice(0, 10), t]));
   const raw = base.map((b) => b.expected);
-  for (let t = 0; t < series.length; t++) {
+  const firstMonth = series[0]?.date.slice(0, 7) ?? "";
+  const lastMonth = series[series.length - 1]?.date.slice(0, 7) ?? "";
+  // Same day, k months away (negative k: later); undefined when outside the data or the calendar.
+  const sameDay = (date: string, k: number): number | undefined | null => {
+    const y = Number(date.slice(0, 4));
+    const m0 = Number(date.slice(5, 7)) - 1 - k;
+    const ym = `${y + Math.floor(m0 / 12)}-${String(((m0 % 12) + 12) % 12 + 1).padStart(2, "0")}`;
+    if (ym < firstMonth || ym > lastMonth) return null;
+    return index.get(`${ym}-${date.slice(8, 10)}`);
+  };
+  // The run of nearest months (in the order of `ks`) whose same day stood out the same way.
+  const exceptional = (t: number, ks: number[]) => {
     const excess: number[] = [];
     let months = 0;
-    const date = series[t].date;
-    const y = Number(date.slice(0, 4));
-    const m = Number(date.slice(5, 7));
-    for (let k = 1; k <= 3; k++) {
-      const mm = m - k;
-      const ym = mm >= 1 ? `${y}-${String(mm).padStart(2, "0")}` : `${y - 1}-${String(mm + 12).padStart(2, "0")}`;
-      const j = index.get(`${ym}-${date.slice(8, 10)}`);
-      // A day missing from the calendar (the 31st of a short month) is skipped; one before the data ends the look-back.
-      if (j === undefined) {
-        if (`${ym}-01` < series[0].date.slice(0, 7) + "-01") break;
-        continue;
-      }
+    for (const k of ks) {
+      const j = sameDay(series[t].date, k);
+      if (j === null) break;
+      if (j === undefined) continue;
       months++;
       const r = series[j].value - raw[j];
-      if (Math.abs(r) >= threshold * base[j].sigma) excess.push(r);
+      if (Math.abs(r) < threshold * base[j].sigma || (excess.length && Math.sign(r) !== Math.sign(excess[0]))) break;
+      excess.push(r);
     }
-    const sameSign = excess.every((r) => Math.sign(r) === Math.sign(excess[0]));
-    if (months > 0 && excess.length === months && sameSign) base[t].expected += median(excess);
+    // Twice in a row, or every month there is: one earlier spike alone does not make a habit
+    // (and must not make next month's normal day look like a drop).
+    return { months, excess, recurring: excess.length >= 2 || (excess.length > 0 && excess.length === months) };
+  };
+  for (let t = 0; t < series.length; t++) {
+    const before = exceptional(t, [1, 2, 3]);
+    if (before.months > 0) {
+      if (before.recurring) base[t].expected += median(before.excess);
+      continue;
+    }
+    // The first month of the data: a charge that the next months repeat is the start of a
+    // recurring one, not an anomaly.
+    const after = exceptional(t, [-1, -2, -3]);
+    if (after.excess.length >= 2) base[t].expected += median(after.excess);
   }
 }
 

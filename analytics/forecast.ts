@@ -15,7 +15,7 @@
  * and it is never the sum of the per-day bounds.
  * @module
  */
-import { linearRegression, quantile } from "simple-statistics";
+import { linearRegression, median, quantile } from "simple-statistics";
 import { mulberry32 } from "./random.ts";
 import { addDaysIso, type Point, weekday } from "./series.ts";
 
@@ -59,10 +59,60 @@ function fitSeasonalNaive(y: number[]): Fitted {
   return { predict: (h) => Array.from({ length: h }, (_, k) => y[y.length - 7 + (k % 7)] ?? y[y.length - 1]) };
 }
 
-function fit(name: ModelName, y: number[], firstWeekday: number): Fitted {
-  if (name === "linear_trend") return fitLinear(y);
-  if (name === "trend_weekday") return fitTrendWeekday(y, firstWeekday);
-  return fitSeasonalNaive(y);
+/**
+ * Charges that land on the same day of every month (support plans, subscriptions, monthly
+ * fees). A day's excess is its value minus the median of the three days either side; a day of
+ * the month whose excess was over 30 % of that local level, with the same sign, in each of its
+ * last (up to three, at least two) months is recurring, for the median of those excesses.
+ *
+ * @example
+ * recurringMonthly(valuesWith2000OnEveryFirst, "2025-01-01").byDay // → Map {1 => 2000}
+ */
+export function recurringMonthly(y: number[], start: string): { byDay: Map<number, number>; excess: number[] } {
+  const dom = y.map((_, t) => Number(addDaysIso(start, t).slice(8, 10)));
+  const local = y.map((_, t) => {
+    const around: number[] = [];
+    for (let k = -3; k <= 3; k++) if (k !== 0 && t + k >= 0 && t + k < y.length) around.push(y[t + k]);
+    return around.length ? median(around) : y[t];
+  });
+  const raw = y.map((v, t) => v - local[t]);
+  const byDay = new Map<number, number>();
+  const seen = new Map<number, number[]>();
+  dom.forEach((d, t) => seen.set(d, [...(seen.get(d) ?? []), t]));
+  for (const [d, ts] of seen) {
+    const last = ts.slice(-3);
+    if (last.length < 2) continue;
+    const sign = Math.sign(raw[last[0]]);
+    const steady = sign !== 0 &&
+      last.every((t) => Math.sign(raw[t]) === sign && Math.abs(raw[t]) > 0.3 * Math.abs(local[t]) + 1e-9);
+    if (steady) byDay.set(d, median(last.map((t) => raw[t])));
+  }
+  const excess = y.map((_, t) => {
+    const amount = byDay.get(dom[t]);
+    return amount !== undefined && Math.sign(raw[t]) === Math.sign(amount) && Math.abs(raw[t]) > 0.5 * Math.abs(amount)
+      ? raw[t]
+      : 0;
+  });
+  return { byDay, excess };
+}
+
+/**
+ * Fits a model to the series without its recurring monthly charges, and adds them back on
+ * their days: a trend line or weekday pattern cannot learn a charge that comes once a month.
+ */
+function fit(name: ModelName, y: number[], firstWeekday: number, start?: string): Fitted {
+  const rec = start ? recurringMonthly(y, start) : { byDay: new Map<number, number>(), excess: y.map(() => 0) };
+  const adj = y.map((v, t) => v - rec.excess[t]);
+  const base = name === "linear_trend"
+    ? fitLinear(adj)
+    : name === "trend_weekday"
+    ? fitTrendWeekday(adj, firstWeekday)
+    : fitSeasonalNaive(adj);
+  if (!rec.byDay.size || !start) return base;
+  return {
+    predict: (h) =>
+      base.predict(h).map((v, k) => v + (rec.byDay.get(Number(addDaysIso(start, y.length + k).slice(8, 10))) ?? 0)),
+  };
 }
 
 /** One backtest fold: forecasts and actuals from one origin. */
@@ -84,10 +134,11 @@ export function backtest(
   firstWeekday: number,
   minTrain = 14,
   maxFolds = 10,
+  start?: string,
 ): { folds: Fold[]; mape: number } {
   const folds: Fold[] = [];
   for (let origin = values.length - h; origin >= minTrain && folds.length < maxFolds; origin -= 7) {
-    const f = fit(model, values.slice(0, origin), firstWeekday).predict(h);
+    const f = fit(model, values.slice(0, origin), firstWeekday, start).predict(h);
     folds.push({ forecast: f, actual: values.slice(origin, origin + h) });
   }
   let sum = 0;
@@ -132,6 +183,8 @@ export interface ForecastResult {
   /** Share of held-out backtest points inside the 80 % and 95 % intervals. */
   coverage80: number;
   coverage95: number;
+  /** Charges recurring on a day of the month, forecast on their days: day → amount. */
+  recurring: { day: number; amount: number }[];
   /** Median relative backtest error, (actual − forecast) ÷ forecast: > 0 means forecasts ran low. */
   bias: number;
   folds: number;
@@ -168,7 +221,8 @@ export function forecastDaily(
   const w0 = weekday(series[0].date);
   const hb = Math.max(7, Math.min(h, 28, Math.floor(series.length / 3)));
   const models: ModelName[] = ["linear_trend", "trend_weekday", "seasonal_naive"];
-  const results = models.map((m) => ({ m, ...backtest(y, m, hb, w0, Math.min(14, series.length - hb)) }));
+  const start = series[0].date.slice(0, 10);
+  const results = models.map((m) => ({ m, ...backtest(y, m, hb, w0, Math.min(14, series.length - hb), 10, start) }));
   const usable = results.filter((r) => r.folds.length >= 2 && Number.isFinite(r.mape));
   if (!usable.length) return { error: "not_enough_history", days: series.length, needed: 3 * 7 };
   const best = usable.reduce((a, b) => (b.mape < a.mape ? b : a));
@@ -193,7 +247,7 @@ export function forecastDaily(
     });
   });
 
-  const point = fit(best.m, y, w0).predict(h).map((v) => Math.max(0, v));
+  const point = fit(best.m, y, w0, start).predict(h).map((v) => Math.max(0, v));
   const lastDate = series[series.length - 1].date;
   const points: ForecastPoint[] = point.map((f, k) => ({
     date: addDaysIso(lastDate, k + 1),
@@ -235,6 +289,8 @@ export function forecastDaily(
     coverage80: tot ? in80 / tot : NaN,
     coverage95: tot ? in95 / tot : NaN,
     bias: quantile(errs, 0.5),
+    recurring: [...recurringMonthly(y, start).byDay].map(([day, amount]) => ({ day, amount }))
+      .sort((a, b) => a.day - b.day),
     folds: best.folds.length,
     points,
     total: {

@@ -2,7 +2,7 @@
  * Benchmarks (`deno task bench`): engine cold start, upload-to-queryable time for generated
  * FOCUS CSVs, and end-to-end latency of built-in planner questions through HTTP
  * (`app.request`), insight questions, and forecast quality on held-out months (synthetic series
- * and the bundled sample). Prints a Markdown table.
+ * and the bundled sample), and chart rendering per type. Prints a Markdown table.
  *
  * Options: `--rows=100000` (comma-separated sizes), `--runs=30` (questions per size).
  * @module
@@ -12,6 +12,8 @@ import { loadConfig } from "../config.ts";
 import { Engine } from "../analytics/engine.ts";
 import { createLogger } from "../log.ts";
 import { focusCsv } from "./gen.ts";
+import { renderChart } from "../analytics/charts/render.ts";
+import { buildSpec, type ChartInput, type ChartType } from "../analytics/charts/spec.ts";
 import { forecastDaily } from "../analytics/forecast.ts";
 import { densify } from "../analytics/series.ts";
 import { readCsvObjects } from "../tests/helpers/csv.ts";
@@ -166,6 +168,88 @@ const INSIGHTS = ["forecast next quarter", "any anomalies?", "why did costs go u
       }%, model ${r.model}, backtest MAPE ${f(r.mape * 100)}%`,
     ]);
   }
+}
+
+// Chart rendering (Vega → SVG → resvg PNG), warm, per type, on result-sized inputs.
+{
+  const days = Array.from({ length: 181 }, (_, i) => new Date(Date.UTC(2025, 0, 1 + i)).toISOString().slice(0, 10));
+  const svcs = Array.from({ length: 12 }, (_, i) => `Service number ${i}`);
+  const inputs: [ChartType, ChartInput][] = [
+    ["line", {
+      rows: days.map((d, i) => ({ d, v: 1000 + i })),
+      time: "d",
+      grain: "day",
+      measure: "v",
+      title: "t",
+      money: true,
+      currency: "USD",
+    }],
+    ["stacked_bar", {
+      rows: days.filter((d) => d.endsWith("-01")).flatMap((d) => svcs.map((s, i) => ({ d, s, v: 100 * (i + 1) }))),
+      time: "d",
+      grain: "month",
+      category: "s",
+      measure: "v",
+      title: "t",
+      money: true,
+      currency: "USD",
+    }],
+    ["hbar", {
+      rows: svcs.map((s, i) => ({ s, v: 1000 * (i + 1) })),
+      category: "s",
+      measure: "v",
+      title: "t",
+      money: true,
+      currency: "USD",
+    }],
+    ["donut", {
+      rows: svcs.slice(0, 6).map((s, i) => ({ s, v: i + 1 })),
+      category: "s",
+      measure: "v",
+      title: "t",
+      money: true,
+      currency: "USD",
+    }],
+    ["heatmap", {
+      rows: svcs.flatMap((s, i) => ["a", "b", "c", "d", "e", "f"].map((r) => ({ s, r, v: i }))),
+      category: "s",
+      series: "r",
+      measure: "v",
+      title: "t",
+      money: true,
+      currency: "USD",
+    }],
+    ["forecast", {
+      rows: days.map((d, i) => ({
+        d,
+        a: i < 90 ? 100 : null,
+        f: i >= 90 ? 100 : null,
+        l8: 90,
+        h8: 110,
+        l9: 80,
+        h9: 120,
+      })),
+      time: "d",
+      grain: "day",
+      measure: "a",
+      title: "t",
+      money: true,
+      currency: "USD",
+      bands: { lo80: "l8", hi80: "h8", lo95: "l9", hi95: "h9", forecast: "f" },
+    }],
+  ];
+  await renderChart(buildSpec("line", inputs[0][1]));
+  const times: string[] = [];
+  for (const [type, input] of inputs) {
+    const lat: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const tc = performance.now();
+      await renderChart(buildSpec(type, input));
+      lat.push(performance.now() - tc);
+    }
+    times.push(`${type} ${f(pct(lat, 50))}`);
+  }
+  rows.push(["chart render, warm, p50 of 5 (ms)", times.join(", ")]);
 }
 
 console.log("| measure | value |\n|---|---|");

@@ -4,6 +4,7 @@
  */
 import { NotFoundError } from "../errors.ts";
 import { deletePrefix } from "./blobs.ts";
+import { deleteSessionCharts } from "./charts.ts";
 import { keys } from "./keys.ts";
 
 /** The stored session record. */
@@ -108,6 +109,7 @@ export class SessionStore {
    */
   async clearHistory(id: string): Promise<void> {
     await deletePrefix(this.kv, ["msg", id]);
+    await deleteSessionCharts(this.kv, id);
     for (let attempt = 0; attempt < 20; attempt++) {
       const e = await this.kv.get<SessionRecord>(keys.session(id));
       if (!e.value) return;
@@ -125,6 +127,7 @@ export class SessionStore {
     // Messages first, the record last: a crash in between leaves a session with less history,
     // never messages without a session that the sweeper could not find.
     await deletePrefix(this.kv, ["msg", s.id]);
+    await deleteSessionCharts(this.kv, s.id);
     await this.kv.atomic()
       .delete(keys.entities(s.id))
       .delete(keys.sessionByOwner(s.owner, s.id))

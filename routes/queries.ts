@@ -54,6 +54,9 @@ export function queryRoutes(app: App, deps: AppDeps): void {
             planner: reply.planner,
             sql: reply.sql,
             chart_url: reply.chart_url,
+            chart_type: reply.chart_spec
+              ? (reply.chart_spec.usermeta as { type?: string } | undefined)?.type ?? null
+              : null,
             basis: reply.basis ?? null,
             currency: reply.currency ?? null,
             plan: reply.plan,
@@ -81,6 +84,7 @@ export function queryRoutes(app: App, deps: AppDeps): void {
       sql: reply.sql,
       result: reply.result,
       chart_url: reply.chart_url,
+      chart_spec: reply.chart_spec ?? null,
       basis: reply.basis ?? null,
       currency: reply.currency ?? null,
       plan: reply.plan,

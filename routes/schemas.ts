@@ -96,7 +96,10 @@ export const QueryResponse = z.object({
   planner: z.enum(["builtin", "llm"]),
   sql: z.string().nullable().openapi({ description: "The exact SQL that produced the numbers." }),
   result: ResultSchema.nullable(),
-  chart_url: z.string().nullable(),
+  chart_url: z.string().nullable().openapi({ description: "PNG of the chart, `/charts/{id}.png`, or null." }),
+  chart_spec: z.record(z.string(), z.any()).nullable().openapi({
+    description: "The chart's Vega-Lite spec with its data inline (render it with vega-embed), or null.",
+  }),
   basis: z.string().nullable().openapi({ description: "Cost basis of the numbers: billed, effective or list." }),
   currency: z.string().nullable(),
   plan: z.any().nullable().openapi({ description: "The QueryPlan the question became." }),

@@ -12,7 +12,7 @@ import {
   isolationFor,
 } from "../../analytics/anomalies.ts";
 import { columnLabel, measureLabel, scopeText } from "../answer.ts";
-import { formatDelta, formatMoney } from "../format.ts";
+import { formatDelta, formatMoney, formatMoneyShort } from "../format.ts";
 import { addDays } from "../time.ts";
 import type { QueryPlan, TimeRange } from "../types.ts";
 import {
@@ -153,7 +153,30 @@ async function scan(ctx: InsightContext): Promise<InsightOutput> {
   lines.push("", METHOD);
   if (seriesCount === MAX_SERIES) lines.push(`Only the ${MAX_SERIES} largest series were scanned.`);
   if (notes.length) lines.push("", ...notes.map((n) => `_${n}_`));
+  // The chart: the daily total with its anomalies, or the series of the largest one when the total has none.
+  const shown = found.some((f) => f.series === "daily total") || !found.length ? "daily total" : found[0].series;
+  const marks = new Map(found.filter((f) => f.series === shown).map((f) => [f.a.date, f.a]));
+  const chartRows = total.dates.map((date, i) => ({ date, cost: cents(all.get(shown)![i]), anomaly: marks.get(date) }))
+    .filter((r) => inReport(r.date))
+    .map((r) => ({ ...r, anomaly: r.anomaly ? formatMoneyShort(r.anomaly.impact, cur) : null }));
   return {
+    chart: {
+      type: "anomalies",
+      input: {
+        rows: chartRows,
+        time: "date",
+        grain: "day",
+        measure: "cost",
+        measureTitle: "cost per day",
+        flag: "anomaly",
+        money: true,
+        currency: cur,
+        title: shown === "daily total"
+          ? `Daily cost with ${marks.size} anomal${marks.size === 1 ? "y" : "ies"} marked`
+          : `Largest anomaly: ${shown}`,
+        subtitle: `${measureLabel(ctx.plan)}${scopeText(ctx.plan, meta)} · marks: robust score ≥ 3.5 and ≥ 15% off`,
+      },
+    },
     text: lines.join("\n"),
     sql: [total.sql, ...(split ? [split.sql] : [])],
     result: table(
@@ -300,6 +323,26 @@ async function explainDay(ctx: InsightContext): Promise<InsightOutput> {
   lines.push("", METHOD);
   if (notes.length) lines.push("", ...notes.map((n) => `_${n}_`));
   return {
+    chart: {
+      type: "anomalies",
+      input: {
+        rows: daily.dates.map((date, i) => ({
+          date,
+          cost: cents(daily.total[i]),
+          anomaly: date === day ? formatMoneyShort(base.excess, cur) : null,
+        })),
+        time: "date",
+        grain: "day",
+        measure: "cost",
+        measureTitle: "cost per day",
+        flag: "anomaly",
+        money: true,
+        currency: cur,
+        title: `${day}: ${formatDelta(base.excess, cur)} against the expected ${fmt(base.expected)}`,
+        subtitle: `${measureLabel(plan)}${scopeText({ ...plan, time: { range: null, grain: null } }, meta, false)} · ` +
+          `${daily.dates[0]} to ${daily.dates[daily.dates.length - 1]}`,
+      },
+    },
     text: lines.join("\n"),
     sql,
     result: table(

@@ -4,6 +4,7 @@
  * @module
  */
 import type { ResultSet } from "../../analytics/arrow_json.ts";
+import type { ChartInput, ChartType } from "../../analytics/charts/spec.ts";
 import type { DatasetMeta } from "../../analytics/dataset.ts";
 import type { Engine } from "../../analytics/engine.ts";
 import { densify } from "../../analytics/series.ts";
@@ -28,6 +29,8 @@ export interface InsightOutput {
   sql: string[];
   result: ResultSet | null;
   plan: QueryPlan;
+  /** The chart the analysis calls for (drawn by the supervisor). */
+  chart?: { type: ChartType; input: ChartInput };
 }
 
 /** Dimensions an anomaly or driver analysis breaks a cost down by, when the data has them. */

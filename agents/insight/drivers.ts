@@ -101,7 +101,24 @@ export async function runDrivers(ctx: InsightContext): Promise<InsightOutput> {
   }
   if (notes.length) lines.push("", ...notes.map((n) => `_${n}_`));
   const drivers = first?.drivers ?? [];
+  const firstDim = breakdownDims(ctx.plan, meta).filter((d) => !pinned(d))[0];
   return {
+    chart: drivers.length
+      ? {
+        type: "hbar",
+        input: {
+          rows: drivers.slice(0, 15).map((d) => ({ item: d.key, change: cents(d.change) })),
+          category: "item",
+          measure: "change",
+          measureTitle: `change, ${a.label} → ${b.label}`,
+          money: true,
+          signed: true,
+          currency: cur,
+          title: `What changed by ${firstDim ? columnLabel(firstDim) : "item"}: ${formatDelta(change, cur)} in all`,
+          subtitle: `${what} · ${describeRange(a)} → ${describeRange(b)}`,
+        },
+      }
+      : undefined,
     text: lines.join("\n"),
     sql,
     result: table(

@@ -117,7 +117,14 @@ export async function runForecast(ctx: InsightContext): Promise<InsightOutput> {
         Object.entries(f.mapeByModel).map(([m, v]) => `${m.replaceAll("_", " ")} ${pct(v)}`).join(", ")
       }). Intervals come from the backtest's own errors; on held-out days the 80% interval covered ` +
       `${pct(f.coverage80)} and the 95% interval ${pct(f.coverage95)}. The total's interval is simulated ` +
-      `from whole weeks of errors, not by adding daily bounds.`,
+      `from the backtest's errors (each fold's level plus daily noise), not by adding daily bounds.`,
+    ...(f.recurring.length
+      ? [
+        `Recurring monthly charges are forecast on their days: ${
+          f.recurring.map((r) => `${fmt(r.amount)} on day ${r.day}`).join(", ")
+        } of each month.`,
+      ]
+      : []),
     ...(Math.abs(f.bias) >= 0.02
       ? [
         `In the backtest this model ran a median ${pct(Math.abs(f.bias))} too ${
@@ -135,7 +142,24 @@ export async function runForecast(ctx: InsightContext): Promise<InsightOutput> {
       p,
     ) => [p.date, null, cents(p.forecast), cents(p.lo80), cents(p.hi80), cents(p.lo95), cents(p.hi95)]),
   ];
+  const columns = ["date", "actual", "forecast", "lo80", "hi80", "lo95", "hi95"];
   return {
+    chart: {
+      type: "forecast",
+      input: {
+        rows: rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]]))),
+        time: "date",
+        grain: "day",
+        measure: "actual",
+        measureTitle: "cost per day",
+        money: true,
+        currency: cur,
+        bands: { lo80: "lo80", hi80: "hi80", lo95: "lo95", hi95: "hi95", forecast: "forecast" },
+        title: `Forecast: ${fmt(t.forecast)} for ${target.label}`,
+        subtitle: `${measureLabel(plan)}${scopeText({ ...plan, time: { range: null, grain: null } }, meta, false)} · ` +
+          `${f.model.replaceAll("_", " ")} model, backtest MAPE ${pct(f.mape)} · shaded: 80% and 95% intervals`,
+      },
+    },
     text: lines.join("\n"),
     sql: [daily.sql],
     result: table(

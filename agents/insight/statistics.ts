@@ -79,6 +79,21 @@ export async function runMovingAverage(ctx: InsightContext): Promise<InsightOutp
   ];
   if (notes.length) lines.push("", ...notes.map((n) => `_${n}_`));
   return {
+    chart: {
+      type: "line",
+      input: {
+        rows: rows.map((r) => ({ date: r.d, cost: cents(r.v), moving_avg: r.m === null ? null : cents(r.m) })),
+        time: "date",
+        grain: "day",
+        measure: "cost",
+        measure2: "moving_avg",
+        measureTitle: "cost per day",
+        money: true,
+        currency: scoped.currency,
+        title: `${window}-day moving average (orange) over the daily cost (blue)`,
+        subtitle: `${measureLabel(plan)}${scopeText(plan, meta)}`,
+      },
+    },
     text: lines.join("\n"),
     sql: [daily.sql],
     result: table(
@@ -140,6 +155,7 @@ async function serviceCorrelation(ctx: InsightContext, method: "pearson" | "spea
   lines.push("", "_Correlation shows costs moving together, not that one causes the other._");
   if (notes.length) lines.push("", ...notes.map((n) => `_${n}_`));
   return {
+    chart: correlationChart(names, matrix, `Correlation of daily cost between services (${method})`, ctx),
     text: lines.join("\n"),
     sql: [daily.sql],
     result: table(
@@ -204,6 +220,7 @@ async function columnCorrelation(ctx: InsightContext, method: "pearson" | "spear
     "_Correlation shows values moving together, not that one causes the other._",
   ];
   return {
+    chart: correlationChart(cols.map(columnLabel), matrix, `Correlation between numeric columns (${method})`, ctx),
     text: lines.join("\n"),
     sql: [sql],
     result: table(
@@ -211,6 +228,31 @@ async function columnCorrelation(ctx: InsightContext, method: "pearson" | "spear
       cols.map((c, i) => [c, ...matrix[i].map((v) => (v === null || Number.isNaN(v) ? null : Number(v.toFixed(3))))]),
     ),
     plan: ctx.plan,
+  };
+}
+
+function correlationChart(
+  names: string[],
+  matrix: (number | null)[][],
+  title: string,
+  ctx: InsightContext,
+): InsightOutput["chart"] {
+  const rows = names.flatMap((a, i) =>
+    names.map((b, j) => ({ a, b, r: matrix[i][j] === null ? null : Number(matrix[i][j]!.toFixed(2)) }))
+  );
+  return {
+    type: "heatmap",
+    input: {
+      rows,
+      category: "a",
+      series: "b",
+      measure: "r",
+      measureTitle: "r",
+      money: false,
+      currency: null,
+      title,
+      subtitle: `${measureLabel(ctx.plan)}${scopeText(ctx.plan, ctx.meta)} · 1 = move together, −1 = opposite`,
+    },
   };
 }
 

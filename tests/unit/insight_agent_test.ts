@@ -101,10 +101,22 @@ function series(days: number, f: (t: number, date: string) => number) {
   });
 }
 
-Deno.test("anomalies: a charge billed on the same day every month is flagged the first time only", () => {
+Deno.test("anomalies: a charge billed on the same day every month is no anomaly, from its first month on", () => {
   const s = series(181, (t, d) => 100 + (t % 7 === 5 ? -20 : 0) + Math.sin(t) * 2 + (d.endsWith("-01") ? 500 : 0));
-  const found = detectAnomalies(s).map((a) => a.date);
-  assert.deepEqual(found.filter((d) => d.endsWith("-01")), ["2025-01-01"]);
+  assert.deepEqual(detectAnomalies(s).map((a) => a.date).filter((d) => d.endsWith("-01")), []);
+});
+
+Deno.test("anomalies: a monthly charge that starts mid-data is flagged until it has come twice", () => {
+  const s = series(181, (t, d) => 100 + Math.sin(t) * 2 + (d.endsWith("-01") && d >= "2025-03" ? 500 : 0));
+  assert.deepEqual(detectAnomalies(s).map((a) => a.date).filter((d) => d.endsWith("-01")), [
+    "2025-03-01",
+    "2025-04-01",
+  ]);
+});
+
+Deno.test("anomalies: a one-off charge on the first of one month is flagged", () => {
+  const s = series(181, (t, d) => 100 + Math.sin(t) * 2 + (d === "2025-04-01" ? 500 : 0));
+  assert.deepEqual(detectAnomalies(s).map((a) => a.date), ["2025-04-01"]);
 });
 
 Deno.test("anomalies: a one-off spike after monthly charges is still found", () => {

@@ -1,0 +1,45 @@
+/**
+ * `GET /charts/{file}`: a chart's PNG, for the session that drew it, while the session lives.
+ * @module
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { NotFoundError } from "../errors.ts";
+import { getChart } from "../memory/charts.ts";
+import type { App, AppDeps } from "./deps.ts";
+import { errorResponses } from "./schemas.ts";
+
+const ChartParams = z.object({
+  file: z.string().openapi({ param: { name: "file", in: "path" }, example: "q1w2e3r4t5y6u7i8o9p0aa.png" }),
+});
+
+const chart = createRoute({
+  method: "get",
+  path: "/charts/{file}",
+  tags: ["charts"],
+  summary: "A chart as PNG (`{id}.png`, the `chart_url` of a query response)",
+  request: { params: ChartParams },
+  responses: {
+    200: { description: "The PNG", content: { "image/png": { schema: z.string().openapi({ format: "binary" }) } } },
+    ...errorResponses(404),
+  },
+});
+
+const FILE = /^([A-Za-z0-9_-]{16,64})\.png$/;
+
+/** Registers the chart route. */
+export function chartRoutes(app: App, deps: AppDeps): void {
+  app.openapi(chart, async (c) => {
+    const m = c.req.valid("param").file.match(FILE);
+    if (!m) throw new NotFoundError(`Chart '${c.req.valid("param").file}' not found`);
+    const etag = `"${m[1]}"`;
+    const headers = {
+      "content-type": "image/png",
+      // The id names one immutable image; private because it belongs to one session.
+      "cache-control": "private, max-age=86400, immutable",
+      etag,
+    };
+    const { png } = await getChart(deps.kv, m[1], c.get("owner"));
+    if (c.req.header("if-none-match") === etag) return c.body(null, 304, headers);
+    return c.body(png as Uint8Array<ArrayBuffer>, 200, headers);
+  });
+}
