@@ -226,7 +226,7 @@ export async function supervise(
   }
   if (chart?.note) text += `\n\n_${chart.note}_`;
   return {
-    reply: reply(intent === "visualize" ? "visualize" : intent, chart ? "visualizer" : "data_fetcher", text, {
+    reply: reply(intent, chart ? "visualizer" : "data_fetcher", text, {
       chart_url: chart?.chart_url ?? null,
       chart_spec: chart?.chart_spec ?? null,
       sql: compiled.sql,

@@ -6,6 +6,7 @@
  * parseTime("cost in march 2025", "2025-06-30").range // → {start: "2025-03-01", end: "2025-04-01", label: "March 2025"}
  * @module
  */
+import { addDaysIso } from "../analytics/series.ts";
 import type { Grain, TimeRange } from "./types.ts";
 
 const MONTHS = [
@@ -37,11 +38,8 @@ function fromIso(s: string): Ymd {
   const [y, m, d] = s.slice(0, 10).split("-").map(Number);
   return [y, m, d];
 }
-/** Adds days to an ISO date. */
-export function addDays(iso: string, n: number): string {
-  const [y, m, d] = fromIso(iso);
-  return toIso([y, m, d + n]);
-}
+/** Adds days to an ISO date (one implementation for agents and analytics). */
+export const addDays: (iso: string, n: number) => string = addDaysIso;
 /** Adds months to an ISO date (day kept, clamped by Date). */
 export function addMonths(iso: string, n: number): string {
   const [y, m, d] = fromIso(iso);
@@ -300,6 +298,11 @@ export function previousPeriod(r: TimeRange): TimeRange {
   const days = Math.round((Date.parse(r.end) - Date.parse(r.start)) / 86_400_000);
   const start = addDays(r.start, -days);
   return { start, end: r.start, label: days === 1 ? start : `${start} to ${addDays(r.start, -1)}` };
+}
+
+/** Whether a range is exactly one day. */
+export function isOneDay(r: TimeRange | null | undefined): boolean {
+  return Boolean(r && addDays(r.start, 1) === r.end);
 }
 
 /** Human text for a range: its label plus the resolved dates when they differ. */

@@ -34,11 +34,6 @@ export function requestedChart(text: string): ChartType | null {
   return REQUESTS.find(([re]) => re.test(t))?.[1] ?? null;
 }
 
-/** Whether a question asks for a chart at all. */
-export function wantsChart(text: string): boolean {
-  return /\b(chart|plot|graph|visuali[sz]e|draw|diagram|pie|donut|heat ?map|scatter|bars?)\b/i.test(text);
-}
-
 /** A chart decision: the type, its input, and a note when the request could not be met. */
 export interface ChartChoice {
   type: ChartType;
@@ -160,13 +155,11 @@ export function chartForQuery(
   const picked = pickType(requested, fittingTypes(shape, Boolean(plan.share)));
   if (!picked.type) return null;
   if (picked.note) notes.push(picked.note);
-  const label = (d: string) => columnLabel(d);
   const subtitle = chartSubtitle(plan, meta, currency);
-  const valueTitle = money ? `${measureLabel(plan).toLowerCase()}` : measureLabel(plan).toLowerCase();
   const base: ChartInput = {
     rows,
     measure: compiled.valueColumn,
-    measureTitle: valueTitle,
+    measureTitle: measureLabel(plan).toLowerCase(),
     money,
     currency,
     title: "",
@@ -186,7 +179,7 @@ export function chartForQuery(
         measureTitle: a.label,
         measure2Title: b.label,
       };
-      input.title = `${a.label} vs ${b.label} by ${label(cat)}`;
+      input.title = `${a.label} vs ${b.label} by ${columnLabel(cat)}`;
     } else if (!cat) {
       input = {
         ...base,
@@ -201,18 +194,17 @@ export function chartForQuery(
         { [cat]: r[cat] ?? "(not set)", period: b.label, value: Number(r[b.label]) },
       ]);
       input = { ...base, rows: long, category: cat, series: "period", measure: "value" };
-      input.title = `${a.label} vs ${b.label} by ${label(cat)}`;
-      if (type === "heatmap") input = { ...input, series: "period" };
+      input.title = `${a.label} vs ${b.label} by ${columnLabel(cat)}`;
     }
   } else if (compiled.timeColumn) {
     const grain = plan.time.grain ?? "day";
     input = { ...base, time: compiled.timeColumn, grain, category: dims[0] };
-    input.title = `${measureLabel(plan)} per ${grain}${dims[0] ? ` by ${label(dims[0])}` : ""}`;
+    input.title = `${measureLabel(plan)} per ${grain}${dims[0] ? ` by ${columnLabel(dims[0])}` : ""}`;
   } else {
     input = { ...base, category: dims[0], series: dims[1] };
-    input.title = `${measureLabel(plan)} by ${dims.map(label).join(" and ")}`;
+    input.title = `${measureLabel(plan)} by ${dims.map(columnLabel).join(" and ")}`;
     if (plan.topN) {
-      input.title = `Top ${plan.topN} ${label(dims[0])}${plan.topN === 1 ? "" : "s"} by ${
+      input.title = `Top ${plan.topN} ${columnLabel(dims[0])}${plan.topN === 1 ? "" : "s"} by ${
         measureLabel(plan).toLowerCase()
       }`;
     }

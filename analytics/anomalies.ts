@@ -60,7 +60,7 @@ export interface AnomalyOptions {
 export function weekdayBaseline(
   values: number[],
   weeks = 4,
-): ({ expected: number; sigma: number; global?: boolean } | null)[] {
+): ({ expected: number; sigma: number } | null)[] {
   // Each day's residual against its own weekday median, computed once (it does not depend on
   // the day being judged).
   const sameWeekday = (t: number) => {
@@ -100,30 +100,13 @@ export function detectAnomalies(series: Point[], opts: AnomalyOptions = {}): Ano
   const threshold = opts.threshold ?? 3.5;
   const values = series.map((p) => p.value);
   if (values.length < 15) return [];
-  const base = weekdayBaseline(values, opts.weeks ?? 4);
-  // Days too early for a trailing baseline are judged against the whole series: the median of
-  // the same weekday across all weeks, scaled by the MAD of all days' deviations from theirs.
-  const byWeekday: number[][] = Array.from({ length: 7 }, () => []);
-  values.forEach((v, t) => byWeekday[t % 7].push(v));
-  const wdMed = byWeekday.map((xs) => (xs.length ? median(xs) : 0));
-  const dev = values.map((v, t) => v - wdMed[t % 7]);
-  const gSigma = medianAbsoluteDeviation(dev) * 1.4826;
-  for (let t = 0; t < base.length; t++) {
-    if (!base[t]) {
-      base[t] = { expected: wdMed[t % 7], sigma: Math.max(gSigma, Math.abs(wdMed[t % 7]) * 0.02, 1e-9), global: true };
-    }
-  }
-  monthlyRecurring(series, base as { expected: number; sigma: number }[], threshold);
+  const base = fullBaseline(series, opts.weeks ?? 4, threshold);
   const mu = mean(values);
   const sd = values.length > 1 ? standardDeviation(values) : 0;
-  // A series that is zero most days has no spread: its scale is at least 1 % of its mean size,
-  // so a rare charge scores high but finite.
-  const floor = mean(values.map(Math.abs)) * 0.01;
-  for (const b of base) b!.sigma = Math.max(b!.sigma, floor, 1e-9);
-  const scores = base.map((b, t) => (b ? (values[t] - b.expected) / b.sigma : 0));
+  const scores = base.map((b, t) => (values[t] - b.expected) / b.sigma);
   const minRel = opts.minRelative ?? 0.15;
   const flagged = scores.map((s, t) => ({ s, t })).filter(({ s, t }) => {
-    const b = base[t]!;
+    const b = base[t];
     const impact = Math.abs(values[t] - b.expected);
     return Math.abs(s) >= threshold && impact >= (opts.minImpact ?? 0) &&
       impact >= minRel * Math.abs(b.expected);
@@ -133,7 +116,7 @@ export function detectAnomalies(series: Point[], opts: AnomalyOptions = {}): Ano
     ? values.map(() => NaN)
     : isolationScores(isolationPoints(values, base), { only: flagged.map((f) => f.t) });
   return flagged.map(({ s, t }) => {
-    const b = base[t]!;
+    const b = base[t];
     return {
       date: series[t].date,
       actual: values[t],
@@ -148,9 +131,33 @@ export function detectAnomalies(series: Point[], opts: AnomalyOptions = {}): Ano
   });
 }
 
+/**
+ * Every day's expectation and scale as {@link detectAnomalies} judges it: the trailing weekday
+ * baseline; for days too early for one, the median of the same weekday across all weeks scaled
+ * by the MAD of all days' deviations from theirs; recurring monthly charges added; and a floor
+ * on the scale.
+ */
+function fullBaseline(series: Point[], weeks: number, threshold: number): { expected: number; sigma: number }[] {
+  const values = series.map((p) => p.value);
+  const trailing = weekdayBaseline(values, weeks);
+  const byWeekday: number[][] = Array.from({ length: 7 }, () => []);
+  values.forEach((v, t) => byWeekday[t % 7].push(v));
+  const wdMed = byWeekday.map((xs) => (xs.length ? median(xs) : 0));
+  const gSigma = medianAbsoluteDeviation(values.map((v, t) => v - wdMed[t % 7])) * 1.4826;
+  const base = trailing.map((b, t) =>
+    b ?? { expected: wdMed[t % 7], sigma: Math.max(gSigma, Math.abs(wdMed[t % 7]) * 0.02, 1e-9) }
+  );
+  monthlyRecurring(series, base, threshold);
+  // A series that is zero most days has no spread: its scale is at least 1 % of its mean size,
+  // so a rare charge scores high but finite.
+  const floor = mean(values.map(Math.abs)) * 0.01;
+  for (const b of base) b.sigma = Math.max(b.sigma, floor, 1e-9);
+  return base;
+}
+
 /** The features the Isolation Forest sees for each day: the value and its residual. */
-function isolationPoints(values: number[], base: ({ expected: number } | null)[]): number[][] {
-  return values.map((v, t) => [v, base[t] ? v - base[t]!.expected : 0]);
+function isolationPoints(values: number[], base: { expected: number }[]): number[][] {
+  return values.map((v, t) => [v, v - base[t].expected]);
 }
 
 /**
@@ -160,9 +167,9 @@ function isolationPoints(values: number[], base: ({ expected: number } | null)[]
  * @example
  * isolationFor(series, ["2025-05-14"]) // → Map {"2025-05-14" => 0.83}
  */
-export function isolationFor(series: Point[], dates: string[], weeks = 4): Map<string, number> {
+export function isolationFor(series: Point[], dates: string[], weeks = 4, threshold = 3.5): Map<string, number> {
   const values = series.map((p) => p.value);
-  const base = weekdayBaseline(values, weeks);
+  const base = fullBaseline(series, weeks, threshold);
   const idx = dates.map((d) => series.findIndex((p) => p.date === d)).filter((i) => i >= 0);
   const iso = isolationScores(isolationPoints(values, base), { only: idx });
   return new Map(idx.map((i) => [series[i].date, iso[i]]));

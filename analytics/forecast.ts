@@ -25,6 +25,8 @@ export type ModelName = "linear_trend" | "trend_weekday" | "seasonal_naive";
 /** A fitted model that can extend the series `h` steps. */
 interface Fitted {
   predict(h: number): number[];
+  /** Recurring monthly charges found in the training series: day of month → amount. */
+  recurring?: Map<number, number>;
 }
 
 /** Least-squares line through (t, y). */
@@ -110,6 +112,7 @@ function fit(name: ModelName, y: number[], firstWeekday: number, start?: string)
     : fitSeasonalNaive(adj);
   if (!rec.byDay.size || !start) return base;
   return {
+    recurring: rec.byDay,
     predict: (h) =>
       base.predict(h).map((v, k) => v + (rec.byDay.get(Number(addDaysIso(start, y.length + k).slice(8, 10))) ?? 0)),
   };
@@ -247,7 +250,8 @@ export function forecastDaily(
     });
   });
 
-  const point = fit(best.m, y, w0, start).predict(h).map((v) => Math.max(0, v));
+  const final = fit(best.m, y, w0, start);
+  const point = final.predict(h).map((v) => Math.max(0, v));
   const lastDate = series[series.length - 1].date;
   const points: ForecastPoint[] = point.map((f, k) => ({
     date: addDaysIso(lastDate, k + 1),
@@ -289,7 +293,7 @@ export function forecastDaily(
     coverage80: tot ? in80 / tot : NaN,
     coverage95: tot ? in95 / tot : NaN,
     bias: quantile(errs, 0.5),
-    recurring: [...recurringMonthly(y, start).byDay].map(([day, amount]) => ({ day, amount }))
+    recurring: [...(final.recurring ?? [])].map(([day, amount]) => ({ day, amount }))
       .sort((a, b) => a.day - b.day),
     folds: best.folds.length,
     points,

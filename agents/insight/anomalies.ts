@@ -13,8 +13,8 @@ import {
 } from "../../analytics/anomalies.ts";
 import { columnLabel, measureLabel, scopeText } from "../answer.ts";
 import { formatDelta, formatMoney, formatMoneyShort } from "../format.ts";
-import { addDays } from "../time.ts";
-import type { QueryPlan, TimeRange } from "../types.ts";
+import { addDays, isOneDay } from "../time.ts";
+import type { QueryPlan } from "../types.ts";
 import {
   breakdownDims,
   cents,
@@ -51,14 +51,10 @@ interface Found {
   a: Anomaly;
 }
 
-function oneDay(r: TimeRange | null): boolean {
-  return Boolean(r && addDays(r.start, 1) === r.end);
-}
-
 /** Runs an anomaly scan, or explains one day when the plan names a single day. */
 export function runAnomalies(ctx: InsightContext): Promise<InsightOutput> {
   const plan: QueryPlan = { ...ctx.plan, analysis: "anomalies" };
-  return oneDay(plan.time.range) ? explainDay({ ...ctx, plan }) : scan({ ...ctx, plan });
+  return isOneDay(plan.time.range) ? explainDay({ ...ctx, plan }) : scan({ ...ctx, plan });
 }
 
 async function scan(ctx: InsightContext): Promise<InsightOutput> {
@@ -156,27 +152,18 @@ async function scan(ctx: InsightContext): Promise<InsightOutput> {
   // The chart: the daily total with its anomalies, or the series of the largest one when the total has none.
   const shown = found.some((f) => f.series === "daily total") || !found.length ? "daily total" : found[0].series;
   const marks = new Map(found.filter((f) => f.series === shown).map((f) => [f.a.date, f.a]));
-  const chartRows = total.dates.map((date, i) => ({ date, cost: cents(all.get(shown)![i]), anomaly: marks.get(date) }))
-    .filter((r) => inReport(r.date))
-    .map((r) => ({ ...r, anomaly: r.anomaly ? formatMoneyShort(r.anomaly.impact, cur) : null }));
+  const values = all.get(shown)!;
   return {
-    chart: {
-      type: "anomalies",
-      input: {
-        rows: chartRows,
-        time: "date",
-        grain: "day",
-        measure: "cost",
-        measureTitle: "cost per day",
-        flag: "anomaly",
-        money: true,
-        currency: cur,
-        title: shown === "daily total"
-          ? `Daily cost with ${marks.size} anomal${marks.size === 1 ? "y" : "ies"} marked`
-          : `Largest anomaly: ${shown}`,
-        subtitle: `${measureLabel(ctx.plan)}${scopeText(ctx.plan, meta)} · marks: robust score ≥ 3.5 and ≥ 15% off`,
-      },
-    },
+    chart: anomalyChart(
+      total.dates.map((date, i) => ({ date, value: values[i], mark: marks.get(date)?.impact })).filter((r) =>
+        inReport(r.date)
+      ),
+      cur,
+      shown === "daily total"
+        ? `Daily cost with ${marks.size} anomal${marks.size === 1 ? "y" : "ies"} marked`
+        : `Largest anomaly: ${shown}`,
+      `${measureLabel(ctx.plan)}${scopeText(ctx.plan, meta)} · marks: robust score ≥ 3.5 and ≥ 15% off`,
+    ),
     text: lines.join("\n"),
     sql: [total.sql, ...(split ? [split.sql] : [])],
     result: table(
@@ -209,6 +196,34 @@ async function scan(ctx: InsightContext): Promise<InsightOutput> {
       ]),
     ),
     plan: ctx.plan,
+  };
+}
+
+/** A daily series with some days marked by their impact, as an anomaly chart. */
+function anomalyChart(
+  days: { date: string; value: number; mark?: number }[],
+  cur: string | null,
+  title: string,
+  subtitle: string,
+): InsightOutput["chart"] {
+  return {
+    type: "anomalies",
+    input: {
+      rows: days.map((d) => ({
+        date: d.date,
+        cost: cents(d.value),
+        anomaly: d.mark === undefined ? null : formatMoneyShort(d.mark, cur),
+      })),
+      time: "date",
+      grain: "day",
+      measure: "cost",
+      measureTitle: "cost per day",
+      flag: "anomaly",
+      money: true,
+      currency: cur,
+      title,
+      subtitle,
+    },
   };
 }
 
@@ -323,26 +338,13 @@ async function explainDay(ctx: InsightContext): Promise<InsightOutput> {
   lines.push("", METHOD);
   if (notes.length) lines.push("", ...notes.map((n) => `_${n}_`));
   return {
-    chart: {
-      type: "anomalies",
-      input: {
-        rows: daily.dates.map((date, i) => ({
-          date,
-          cost: cents(daily.total[i]),
-          anomaly: date === day ? formatMoneyShort(base.excess, cur) : null,
-        })),
-        time: "date",
-        grain: "day",
-        measure: "cost",
-        measureTitle: "cost per day",
-        flag: "anomaly",
-        money: true,
-        currency: cur,
-        title: `${day}: ${formatDelta(base.excess, cur)} against the expected ${fmt(base.expected)}`,
-        subtitle: `${measureLabel(plan)}${scopeText({ ...plan, time: { range: null, grain: null } }, meta, false)} · ` +
-          `${daily.dates[0]} to ${daily.dates[daily.dates.length - 1]}`,
-      },
-    },
+    chart: anomalyChart(
+      daily.dates.map((date, i) => ({ date, value: daily.total[i], mark: date === day ? base.excess : undefined })),
+      cur,
+      `${day}: ${formatDelta(base.excess, cur)} against the expected ${fmt(base.expected)}`,
+      `${measureLabel(plan)}${scopeText({ ...plan, time: { range: null, grain: null } }, meta, false)} · ` +
+        `${daily.dates[0]} to ${daily.dates[daily.dates.length - 1]}`,
+    ),
     text: lines.join("\n"),
     sql,
     result: table(

@@ -63,7 +63,8 @@ export async function runDrivers(ctx: InsightContext): Promise<InsightOutput> {
   let first: DriverReport | null = null;
   // A dimension the question pins to one value ("S3") has nothing to split.
   const pinned = (d: string) => plan.filters.some((f) => f.column === d && f.op === "in" && f.values.length === 1);
-  for (const dim of breakdownDims(ctx.plan, meta).filter((d) => !pinned(d))) {
+  const dims = breakdownDims(ctx.plan, meta).filter((d) => !pinned(d));
+  for (const dim of dims) {
     const rs = await run({ ...scoped.plan, groupBy: [dim] });
     const report = decomposeChange(
       rs.rows.map((r) => ({
@@ -101,7 +102,6 @@ export async function runDrivers(ctx: InsightContext): Promise<InsightOutput> {
   }
   if (notes.length) lines.push("", ...notes.map((n) => `_${n}_`));
   const drivers = first?.drivers ?? [];
-  const firstDim = breakdownDims(ctx.plan, meta).filter((d) => !pinned(d))[0];
   return {
     chart: drivers.length
       ? {
@@ -114,7 +114,7 @@ export async function runDrivers(ctx: InsightContext): Promise<InsightOutput> {
           money: true,
           signed: true,
           currency: cur,
-          title: `What changed by ${firstDim ? columnLabel(firstDim) : "item"}: ${formatDelta(change, cur)} in all`,
+          title: `What changed by ${dims[0] ? columnLabel(dims[0]) : "item"}: ${formatDelta(change, cur)} in all`,
           subtitle: `${what} · ${describeRange(a)} → ${describeRange(b)}`,
         },
       }

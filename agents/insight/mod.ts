@@ -6,7 +6,7 @@
  * detectAnalysis("why did ec2 spike on the 14th", plan) // → "anomalies"
  * @module
  */
-import { addDays } from "../time.ts";
+import { isOneDay } from "../time.ts";
 import type { Analysis, QueryPlan } from "../types.ts";
 import { runAnomalies } from "./anomalies.ts";
 import type { InsightContext, InsightOutput } from "./common.ts";
@@ -34,9 +34,8 @@ export function detectAnalysis(text: string, plan: QueryPlan | null): Analysis |
   if (FORECAST.test(text)) return "forecast";
   if (MOVING.test(text)) return "moving_avg";
   if (CORRELATION.test(text)) return "correlation";
-  const oneDay = plan?.time.range && plan.time.range.end === addDays(plan.time.range.start, 1);
   if (ANOMALY.test(text)) return "anomalies";
-  if (DRIVERS.test(text)) return oneDay ? "anomalies" : "drivers";
+  if (DRIVERS.test(text)) return isOneDay(plan?.time.range) ? "anomalies" : "drivers";
   return plan?.analysis ?? null;
 }
 

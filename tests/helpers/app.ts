@@ -49,6 +49,23 @@ export function uploadReq(bytes: Uint8Array | string, name = "data.csv", type = 
   return { method: "POST", body: fd };
 }
 
+/** Creates a session (with the sample data unless `useSample` is false) and returns its id. */
+export async function newSession(app: Running["app"], useSample = true): Promise<string> {
+  const r = await app.request(
+    "/session/create",
+    useSample ? { method: "POST" } : jsonReq("POST", { use_sample: false }),
+  );
+  return (await r.json()).session_id;
+}
+
+/** Asks a question, asserts a 200 and returns the body. */
+export async function askOk<T = Record<string, unknown>>(app: Running["app"], id: string, query: string): Promise<T> {
+  const r = await app.request(`/session/${id}/query`, jsonReq("POST", { query }));
+  const body = await r.json();
+  if (r.status !== 200) throw new Error(`"${query}" → ${r.status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
 /** Lists every KV key (for "nothing changed" assertions). */
 export async function kvKeys(kv: Deno.Kv): Promise<string[]> {
   const out: string[] = [];

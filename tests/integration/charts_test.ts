@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { pngSize } from "../../analytics/charts/render.ts";
-import { engineTest, jsonReq, kvKeys, testApp } from "../helpers/app.ts";
+import { askOk, engineTest, kvKeys, newSession, testApp } from "../helpers/app.ts";
 
 const running = await testApp();
 const { app } = running;
@@ -16,15 +16,8 @@ interface Reply {
   chart_url: string | null;
   chart_spec: { usermeta?: { type?: string }; title?: { text?: string } } | null;
 }
-async function session(): Promise<string> {
-  return (await (await app.request("/session/create", { method: "POST" })).json()).session_id;
-}
-async function ask(id: string, query: string): Promise<Reply> {
-  const r = await app.request(`/session/${id}/query`, jsonReq("POST", { query }));
-  const body = await r.json();
-  assert.equal(r.status, 200, JSON.stringify(body));
-  return body;
-}
+const session = () => newSession(app);
+const ask = (id: string, query: string) => askOk<Reply>(app, id, query);
 async function png(url: string): Promise<Response> {
   return await app.request(url);
 }

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { sampleCorrelation } from "simple-statistics";
 import { cents, readCsvObjects } from "../helpers/csv.ts";
-import { engineTest, jsonReq, testApp, uploadReq } from "../helpers/app.ts";
+import { askOk, engineTest, newSession, testApp, uploadReq } from "../helpers/app.ts";
 
 const running = await testApp();
 const { app } = running;
@@ -28,15 +28,8 @@ interface Reply {
   sql: string | null;
   result: { columns: { name: string }[]; rows: unknown[][] } | null;
 }
-async function session(): Promise<string> {
-  return (await (await app.request("/session/create", { method: "POST" })).json()).session_id;
-}
-async function ask(id: string, query: string): Promise<Reply> {
-  const r = await app.request(`/session/${id}/query`, jsonReq("POST", { query }));
-  const body = await r.json();
-  assert.equal(r.status, 200, JSON.stringify(body));
-  return body;
-}
+const session = () => newSession(app);
+const ask = (id: string, query: string) => askOk<Reply>(app, id, query);
 const col = (b: Reply, name: string) => b.result!.columns.findIndex((c) => c.name === name);
 
 t("forecast next quarter: Q3 2025 with ordered intervals, backtest figures and the history it used", async () => {
@@ -196,7 +189,7 @@ t("correlation: numeric columns by Pearson match an independent computation; ser
 });
 
 t("too little history: says so instead of forecasting", async () => {
-  const id = (await (await app.request("/session/create", jsonReq("POST", { use_sample: false }))).json()).session_id;
+  const id = await newSession(app, false);
   const lines = ["ChargePeriodStart,ServiceName,BilledCost"];
   for (let d = 1; d <= 10; d++) lines.push(`2025-01-${String(d).padStart(2, "0")},EC2,${10 + d}`);
   const up = await app.request(`/session/${id}/upload-csv`, uploadReq(lines.join("\n")));
