@@ -5,6 +5,9 @@
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { ValueIndexCache } from "./agents/context.ts";
+import { KnowledgeBase } from "./agents/knowledge.ts";
+import { createGroqClient } from "./agents/llm/client.ts";
+import type { LlmSettings } from "./agents/llm/agent.ts";
 import { dropDatasetIfPrivate, ensureSample } from "./agents/data_loader.ts";
 import { Engine } from "./analytics/engine.ts";
 import { buildApp } from "./app.ts";
@@ -33,10 +36,25 @@ export async function startApp(config: Config, opts: { log?: Logger; engine?: En
   const kv = await Deno.openKv(config.kvPath);
   const engine = opts.engine ?? await Engine.start({ workers: config.engineWorkers, memoryMb: config.engineMemoryMb });
   const sessions = new SessionStore(kv, { maxAgeDays: config.maxSessionAgeDays });
+  const llm: LlmSettings | null = config.groqApiKey
+    ? {
+      client: createGroqClient({
+        apiKey: config.groqApiKey,
+        model: config.groqModel,
+        baseURL: config.groqBaseUrl,
+        timeoutMs: config.groqTimeoutMs,
+        maxRetries: config.groqMaxRetries,
+      }),
+      mode: config.llmMode,
+      budget: config.llmTokenBudget,
+    }
+    : null;
   const deps: AppDeps = {
     kv,
     engine,
     values: new ValueIndexCache(),
+    knowledge: await KnowledgeBase.load(),
+    llm,
     config,
     sessions,
     log,

@@ -22,6 +22,20 @@ export interface Config {
   maxColumns: number;
   /** CSV preloaded into new sessions (path relative to the app). */
   samplePath: string;
+  /** Groq API key; without it the built-in planner answers everything. */
+  groqApiKey: string | null;
+  /** Groq model (a tool-calling one). */
+  groqModel: string;
+  /** Server root of an OpenAI-compatible Groq endpoint (tests point it at a mock). */
+  groqBaseUrl: string | null;
+  /** Per-request LLM timeout, ms. */
+  groqTimeoutMs: number;
+  /** Retries on 429/5xx after the first attempt. */
+  groqMaxRetries: number;
+  /** `auto`: LLM for what rules cannot answer; `always`: LLM first for every data question. */
+  llmMode: "auto" | "always";
+  /** Tokens one session may spend on the LLM. */
+  llmTokenBudget: number;
 }
 
 /** Variables the app reads (the `--allow-env` list). */
@@ -38,12 +52,29 @@ export const ENV_VARS = [
   "MAX_ROWS",
   "MAX_COLUMNS",
   "FINOPS_SAMPLE_PATH",
+  "GROQ_API_KEY",
+  "GROQ_MODEL",
+  "GROQ_BASE_URL",
+  "GROQ_TIMEOUT_MS",
+  "GROQ_MAX_RETRIES",
+  "FINOPS_LLM_MODE",
+  "LLM_SESSION_TOKEN_BUDGET",
+  // Read by groq-sdk itself when present.
+  "GROQ_LOG",
+  "GROQ_CUSTOM_HEADERS",
 ] as const;
 
 function num(v: string | undefined, def: number, name: string): number {
   if (v === undefined || v === "") return def;
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got '${v}'`);
+  return n;
+}
+
+function nonNegative(v: string | undefined, def: number, name: string): number {
+  if (v === undefined || v === "") return def;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be zero or a positive number, got '${v}'`);
   return n;
 }
 
@@ -63,5 +94,12 @@ export function loadConfig(get: (k: string) => string | undefined = (k) => Deno.
     maxRows: num(get("MAX_ROWS"), 5_000_000, "MAX_ROWS"),
     maxColumns: num(get("MAX_COLUMNS"), 1000, "MAX_COLUMNS"),
     samplePath: get("FINOPS_SAMPLE_PATH") ?? "./data/sample_billing.csv",
+    groqApiKey: get("GROQ_API_KEY")?.trim() || null,
+    groqModel: get("GROQ_MODEL")?.trim() || "llama-3.3-70b-versatile",
+    groqBaseUrl: get("GROQ_BASE_URL")?.trim() || null,
+    groqTimeoutMs: num(get("GROQ_TIMEOUT_MS"), 20_000, "GROQ_TIMEOUT_MS"),
+    groqMaxRetries: Math.floor(nonNegative(get("GROQ_MAX_RETRIES"), 2, "GROQ_MAX_RETRIES")),
+    llmMode: get("FINOPS_LLM_MODE")?.trim().toLowerCase() === "always" ? "always" : "auto",
+    llmTokenBudget: num(get("LLM_SESSION_TOKEN_BUDGET"), 200_000, "LLM_SESSION_TOKEN_BUDGET"),
   };
 }

@@ -57,3 +57,35 @@ export function formatMoneyShort(v: number, currency: string | null): string {
   const sym = currency ? SYMBOLS[currency] : undefined;
   return `${v < 0 ? "-" : "+"}${sym ?? ""}${n}${sym || !currency ? "" : ` ${currency}`}`;
 }
+
+/**
+ * A result as a Markdown table (the first `limit` rows), money columns in the currency. Cells are
+ * escaped so that data never becomes markup.
+ *
+ * @example
+ * markdownTable({ columns: [{ name: "service", type: "VARCHAR" }, { name: "cost", type: "DOUBLE" }],
+ *   rows: [["EC2", 12.5]] }, "USD")
+ * // → "| service | cost |\n| --- | ---: |\n| EC2 | $12.50 |"
+ */
+export function markdownTable(
+  rs: { columns: { name: string; type: string }[]; rows: unknown[][] },
+  currency: string | null,
+  limit = 15,
+): string {
+  const money = rs.columns.map((c) => /cost|spend|amount|price|charge/i.test(c.name));
+  const numeric = rs.columns.map((_, i) => rs.rows.some((r) => typeof r[i] === "number"));
+  const esc = (s: string) => s.replace(/[\\|`*_[\]<>#]/g, (ch) => `\\${ch}`).replace(/\s+/g, " ");
+  const cell = (v: unknown, i: number) =>
+    v === null || v === undefined
+      ? "–"
+      : typeof v === "number"
+      ? (money[i] ? formatMoney(v, currency) : formatNumber(v))
+      : esc(String(v));
+  const lines = [
+    `| ${rs.columns.map((c) => esc(c.name)).join(" | ")} |`,
+    `| ${numeric.map((n) => (n ? "---:" : "---")).join(" | ")} |`,
+    ...rs.rows.slice(0, limit).map((r) => `| ${r.map(cell).join(" | ")} |`),
+  ];
+  if (rs.rows.length > limit) lines.push(`\n_${rs.rows.length - limit} more rows in the result table._`);
+  return lines.join("\n");
+}

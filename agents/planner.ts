@@ -513,3 +513,16 @@ export function suggestionsFor(meta: DatasetMeta): string[] {
   s.push("What columns are there?");
   return s;
 }
+
+/** The plan of an analysis question that names no filter or period: all cost, default basis. */
+export function defaultPlan(meta: DatasetMeta): QueryPlan {
+  return {
+    measure: "cost",
+    basis: meta.bases.includes("effective") ? "effective" : "billed",
+    groupBy: [],
+    filters: [],
+    time: { range: null, grain: null },
+    topN: null,
+    order: "desc",
+  };
+}

@@ -5,14 +5,12 @@
  */
 import { type DatasetMeta, INGEST_VERSION } from "../analytics/dataset.ts";
 import type { Engine } from "../analytics/engine.ts";
-import { buildSpec, type ChartInput, type ChartType } from "../analytics/charts/spec.ts";
-import { renderChart } from "../analytics/charts/render.ts";
 import { EngineError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { saveChart } from "../memory/charts.ts";
 import { getDatasetMeta, readDatasetBytes } from "../memory/datasets.ts";
 import type { SessionRecord } from "../memory/sessions.ts";
 import { renderAnswer } from "./answer.ts";
+import { drawChart } from "./draw.ts";
 import { reprofileDataset } from "./data_loader.ts";
 import { compilePlan } from "./compiler.ts";
 import type { ValueIndexCache } from "./context.ts";
@@ -20,42 +18,20 @@ import { describeDataset, helpText } from "./describe.ts";
 import { classifyIntent } from "./intent.ts";
 import { detectAnalysis, type InsightOutput, runInsight } from "./insight/mod.ts";
 import { chartForQuery, requestedChart } from "./visualizer.ts";
-import { type EntityMemory, normText, planQuestion } from "./planner.ts";
+import { defaultPlan, type EntityMemory, normText, planQuestion } from "./planner.ts";
 import type { AgentReply, Analysis, Intent, QueryPlan } from "./types.ts";
+import { answerFromKnowledge, type KnowledgeBase } from "./knowledge.ts";
+import { answerWithLlm, type LlmSettings } from "./llm/agent.ts";
 
 /** What the agents need from the outside world, passed in (never global). */
 export interface AgentEnv {
   kv: Deno.Kv;
   engine: Engine;
   values: ValueIndexCache;
+  knowledge: KnowledgeBase;
+  /** The optional LLM (null: no `GROQ_API_KEY`, the built-in planner answers everything). */
+  llm?: LlmSettings | null;
   log?: Logger;
-}
-
-/**
- * Draws a chart, stores its PNG with the session, and returns the reply fields. A chart that
- * fails to draw costs the answer nothing: the numbers stand, with a note.
- */
-async function drawChart(
-  env: AgentEnv,
-  session: SessionRecord,
-  choice: { type: ChartType; input: ChartInput; note?: string },
-): Promise<{ chart_url: string | null; chart_spec: Record<string, unknown> | null; note: string | null }> {
-  const spec = { ...buildSpec(choice.type, choice.input), usermeta: { type: choice.type } };
-  try {
-    const png = await renderChart(spec);
-    const meta = await saveChart(env.kv, {
-      sessionId: session.id,
-      owner: session.owner,
-      type: choice.type,
-      png: png.png,
-      width: png.width,
-      height: png.height,
-    });
-    return { chart_url: `/charts/${meta.id}.png`, chart_spec: spec, note: choice.note ?? null };
-  } catch (e) {
-    env.log?.log("error", "chart failed", { error: (e as Error).message, type: choice.type });
-    return { chart_url: null, chart_spec: null, note: "The chart could not be drawn; the numbers above are complete." };
-  }
 }
 
 /** A reply plus the entity memory to store for the next turn. */
@@ -86,24 +62,6 @@ function reply(intent: Intent, subagent: string, response: string, extra: Partia
     chart_url: null,
     planner: "builtin",
     ...extra,
-  };
-}
-
-const NOT_YET: Partial<Record<Intent, string>> = {
-  knowledge: "I don't have a FinOps knowledge base in this version yet, so I won't answer from memory. " +
-    "I can answer questions about the numbers in your data.",
-};
-
-/** The plan of an analysis question that names no filter or period: all cost, default basis. */
-function basePlan(meta: DatasetMeta): QueryPlan {
-  return {
-    measure: "cost",
-    basis: meta.bases.includes("effective") ? "effective" : "billed",
-    groupBy: [],
-    filters: [],
-    time: { range: null, grain: null },
-    topN: null,
-    order: "desc",
   };
 }
 
@@ -156,13 +114,20 @@ export async function supervise(
     const greet = /thank|thx|cheers/i.test(question) ? "You're welcome." : "Hello! I'm FinOps Agent.";
     return { reply: reply(intent, "small_talk", `${greet} ${helpText(meta)}`), memory };
   }
-  if (!session.datasetId) {
+  const meta = session.datasetId ? await openDataset(env, session.datasetId) : null;
+  if (intent === "knowledge") {
+    const builtin = () => {
+      const k = answerFromKnowledge(question, env.knowledge);
+      return { reply: reply(intent, "knowledge", k.text, k.sources.length ? { sources: k.sources } : {}), memory };
+    };
+    return env.llm ? await viaLlm(env, env.llm, session, meta, question, memory, intent, builtin) : builtin();
+  }
+  if (!meta) {
     return {
       reply: reply(intent, "supervisor", "There is no billing data in this session yet. " + helpText(null)),
       memory,
     };
   }
-  const meta = await openDataset(env, session.datasetId);
   if (intent === "schema") {
     const help = /what can you do|help|what questions/i.test(question);
     return {
@@ -170,10 +135,45 @@ export async function supervise(
       memory,
     };
   }
-  if (intent === "knowledge") {
-    return { reply: reply(intent, "knowledge", NOT_YET[intent]!), memory };
-  }
+  const builtin = () => answerData(env, session, meta, question, memory, intent);
+  if (!env.llm) return await builtin();
+  if (env.llm.mode === "always") return await viaLlm(env, env.llm, session, meta, question, memory, intent, builtin);
+  // "auto": the rules answer what they can; the model gets what they cannot.
+  const own = await builtin();
+  if (own.reply.intent !== "out_of_scope") return own;
+  return await viaLlm(env, env.llm, session, meta, question, memory, intent, () => own);
+}
 
+/**
+ * Asks the LLM; when it cannot answer (no budget, timeout, rate limit, invalid or rejected
+ * output), the built-in answer is returned with the reason in `llm.fallback`.
+ */
+async function viaLlm(
+  env: AgentEnv,
+  llm: LlmSettings,
+  session: SessionRecord,
+  meta: DatasetMeta | null,
+  question: string,
+  memory: EntityMemory | null,
+  intent: Intent,
+  builtin: () => SupervisorResult | Promise<SupervisorResult>,
+): Promise<SupervisorResult> {
+  const out = await answerWithLlm(env, llm, session, meta, question, { memory, intent });
+  if (out.ok) return { reply: out.reply, memory: out.memory };
+  env.log?.log("warn", "llm fallback", { session_id: session.id, reason: out.reason, tools: out.info.tools });
+  const own = await builtin();
+  return { ...own, reply: { ...own.reply, llm: { ...out.info, fallback: out.reason } } };
+}
+
+/** The built-in planner's answer to a data question. */
+async function answerData(
+  env: AgentEnv,
+  session: SessionRecord,
+  meta: DatasetMeta,
+  question: string,
+  memory: EntityMemory | null,
+  intent: Intent,
+): Promise<SupervisorResult> {
   const values = await env.values.get(env.engine, meta);
   let outcome = planQuestion(question, { meta, values, memory });
   // "as a pie", "make it horizontal bars": a chart request about the previous answer.
@@ -190,7 +190,7 @@ export async function supervise(
     ? outcome.plan.analysis ?? null
     : null;
   if (analysis) {
-    const plan = outcome.kind === "plan" ? outcome.plan : basePlan(meta);
+    const plan = outcome.kind === "plan" ? outcome.plan : defaultPlan(meta);
     const notes = outcome.kind === "plan" ? [...outcome.notes] : [];
     return await insight(env, session, meta, analysis, plan, question, notes);
   }

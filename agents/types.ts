@@ -77,4 +77,30 @@ export interface AgentReply {
   /** Cost basis and currency stated with the numbers. */
   basis?: CostBasis;
   currency?: string | null;
+  /** Knowledge passages quoted, as `file § heading`. */
+  sources?: { file: string; heading: string }[];
+  /** What the LLM did this turn (absent when it was not asked). */
+  llm?: LlmTurnInfo;
+}
+
+/** One turn's use of the LLM: recorded in the message metadata and the metrics. */
+export interface LlmTurnInfo {
+  model: string;
+  /** Prompt name and version, e.g. `planner@1`. */
+  prompt: string;
+  /** Model calls (each may have been retried). */
+  calls: number;
+  /** HTTP attempts in total, retries included. */
+  attempts: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  /** Tools called, in order. */
+  tools: string[];
+  /** Who wrote the reply text: the model, or our template after the number check failed. */
+  narrative: "model" | "template" | null;
+  /** Numbers the model wrote that the results do not support (when the template was used). */
+  rejected_numbers?: string[];
+  /** Why the built-in planner answered instead, when it did. */
+  fallback?: string;
 }

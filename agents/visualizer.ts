@@ -225,3 +225,55 @@ export function chartForQuery(
   }
   return { type: finalType, input, note: notes.join(" ") || undefined };
 }
+
+/**
+ * The chart of a result with no plan behind it (SQL the LLM wrote): ISO-date columns are time,
+ * text columns categories, the first numeric column the measure.
+ */
+export function chartForRows(
+  rs: ResultSet,
+  meta: DatasetMeta,
+  requested: ChartType | null,
+  title: string,
+): ChartChoice | null {
+  const n = rs.columns.length;
+  const present = (i: number) => rs.rows.some((r) => r[i] !== null);
+  const isNum = (i: number) => present(i) && rs.rows.every((r) => r[i] === null || typeof r[i] === "number");
+  const isDate = (i: number) =>
+    present(i) && rs.rows.every((r) => r[i] === null || /^\d{4}-\d{2}-\d{2}/.test(String(r[i])));
+  const idx = [...Array(n).keys()];
+  const time = idx.find(isDate);
+  const measure = idx.find((i) => i !== time && isNum(i));
+  if (measure === undefined) return null;
+  const cats = idx.filter((i) => i !== time && i !== measure && !isNum(i)).slice(0, 2);
+  const shape: ResultShape = {
+    time: time !== undefined,
+    categories: cats.length,
+    measures: 1,
+    rows: rs.rows.length,
+    compare: false,
+  };
+  const picked = pickType(requested, fittingTypes(shape, false));
+  if (!picked.type) return null;
+  const name = (i: number) => rs.columns[i].name;
+  const rows = rs.rows.map((r) =>
+    Object.fromEntries(
+      idx.map((i) => [name(i), i === time && r[i] !== null ? String(r[i]).slice(0, 10) : r[i] ?? "(not set)"]),
+    )
+  );
+  const dates = time === undefined ? [] : rows.map((r) => String(r[name(time)]));
+  const monthly = dates.length > 1 && dates.every((d) => d.endsWith("-01"));
+  const input: ChartInput = {
+    rows,
+    measure: name(measure),
+    measureTitle: columnLabel(name(measure)).toLowerCase(),
+    money: /cost|spend|amount|price|charge|total/i.test(name(measure)),
+    currency: meta.currency,
+    title,
+    subtitle: meta.currency ?? undefined,
+    ...(time !== undefined ? { time: name(time), grain: monthly ? "month" as const : "day" as const } : {}),
+    ...(cats[0] !== undefined ? { category: name(cats[0]) } : {}),
+    ...(cats[1] !== undefined ? { series: name(cats[1]) } : {}),
+  };
+  return { type: picked.type, input, note: picked.note };
+}

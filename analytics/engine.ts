@@ -186,6 +186,17 @@ export class Engine {
     return (await e.w.call({ op: "query", sql, params }))!;
   }
 
+  /**
+   * The physical plan of one SELECT as DuckDB's JSON tree (after the same one-statement guard
+   * as {@link Engine.query}), without running it.
+   */
+  async explain(datasetId: string, sql: string): Promise<unknown> {
+    const e = this.#entry(datasetId);
+    const rs = (await e.w.call({ op: "query", sql, explain: true }))!;
+    const col = rs.columns.findIndex((c) => c.name === "explain_value");
+    return JSON.parse(String(rs.rows[0]?.[col] ?? "[]"));
+  }
+
   /** Drops a dataset's tables and forgets it. */
   async unload(datasetId: string): Promise<void> {
     const e = this.#where.get(datasetId);

@@ -10,7 +10,7 @@ export type SqlParam = string | number | boolean | null;
 /** Requests the main thread sends to the worker. */
 export type EngineRequest =
   | { id: number; op: "load"; table: string; bytes: Uint8Array }
-  | { id: number; op: "query"; sql: string; params?: SqlParam[] }
+  | { id: number; op: "query"; sql: string; params?: SqlParam[]; explain?: boolean }
   | { id: number; op: "exec"; sql: string }
   | { id: number; op: "drop"; table: string };
 

@@ -121,6 +121,11 @@ function handle(req: EngineRequest): EngineResponse {
             kind: "input",
           };
         }
+        // The physical plan (as JSON) instead of rows: which tables and functions a query reads.
+        if (req.explain) {
+          const plan = arrowToResultSet(conn.query(`EXPLAIN (FORMAT JSON)\n${req.sql}`));
+          return { id: req.id, ok: true, result: plan, ms: performance.now() - start };
+        }
         const stmt = conn.prepare(req.sql);
         let table;
         try {

@@ -14,6 +14,7 @@
  * ["chart_chunk", chartId, n]       → Uint8Array      (PNG, ≤ 60 KiB)
  * ["chart_by_session", sessionId, chartId] → true   (deleted with the session)
  * ["ratelimit", key, window]        → Deno.KvU64 count (expireIn)
+ * ["llm_usage", sessionId]         → Deno.KvU64 tokens the LLM used for the session (budget)
  * ```
  * Commit order makes crashes harmless: chunks first, the record that makes them visible last.
  * @module
@@ -40,6 +41,7 @@ export const keys = {
   chartBySession: (sessionId: string, id: string) => ["chart_by_session", sessionId, id] as const,
   chartsBySessionPrefix: (sessionId: string) => ["chart_by_session", sessionId] as const,
   rateLimit: (key: string, window: number) => ["ratelimit", key, window] as const,
+  llmUsage: (sessionId: string) => ["llm_usage", sessionId] as const,
 };
 
 /** Largest chunk written to KV (a KV value is at most 64 KiB). */

@@ -130,6 +130,7 @@ export class SessionStore {
     await deleteSessionCharts(this.kv, s.id);
     await this.kv.atomic()
       .delete(keys.entities(s.id))
+      .delete(keys.llmUsage(s.id))
       .delete(keys.sessionByOwner(s.owner, s.id))
       .delete(keys.session(s.id))
       .commit();

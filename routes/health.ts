@@ -32,6 +32,15 @@ export function healthRoutes(app: App, deps: AppDeps): void {
       database,
       active_sessions: active,
       engine: { ready: true, version: deps.engine.startup.version, datasets_loaded: deps.engine.loadedCount },
+      llm: deps.llm
+        ? {
+          enabled: true,
+          model: deps.llm.client.model,
+          mode: deps.llm.mode,
+          ...deps.llm.client.stats,
+          failures: { ...deps.llm.client.stats.failures },
+        }
+        : { enabled: false },
     };
     return c.json(body, database === "connected" ? 200 : 503);
   });

@@ -61,6 +61,8 @@ export function queryRoutes(app: App, deps: AppDeps): void {
             currency: reply.currency ?? null,
             plan: reply.plan,
             result: reply.result,
+            sources: reply.sources ?? null,
+            llm: reply.llm ?? null,
             latency_ms: ms,
           },
         },
@@ -73,6 +75,9 @@ export function queryRoutes(app: App, deps: AppDeps): void {
       intent: reply.intent,
       planner: reply.planner,
       latency_ms: ms,
+      ...(reply.llm
+        ? { llm_tokens: reply.llm.total_tokens, llm_attempts: reply.llm.attempts, llm_fallback: reply.llm.fallback }
+        : {}),
     });
     return c.json({
       session_id: id,
@@ -88,6 +93,8 @@ export function queryRoutes(app: App, deps: AppDeps): void {
       basis: reply.basis ?? null,
       currency: reply.currency ?? null,
       plan: reply.plan,
+      sources: reply.sources ?? null,
+      llm: reply.llm ?? null,
     }, 200);
   });
 }

@@ -86,6 +86,26 @@ export const ResultSchema = z.object({
   rows: z.array(z.array(CellSchema)),
 }).openapi("Result");
 
+/** A knowledge-base passage cited in an answer. */
+export const SourceSchema = z.object({ file: z.string(), heading: z.string() }).openapi("Source");
+
+/** One turn's use of the LLM. */
+export const LlmInfoSchema = z.object({
+  model: z.string(),
+  prompt: z.string().openapi({ description: "Prompt name and version, e.g. `planner@1`." }),
+  calls: z.number(),
+  attempts: z.number().openapi({ description: "HTTP attempts, retries included." }),
+  prompt_tokens: z.number(),
+  completion_tokens: z.number(),
+  total_tokens: z.number(),
+  tools: z.array(z.string()),
+  narrative: z.enum(["model", "template"]).nullable().openapi({
+    description: "Who wrote the text: the model, or our template because the model's numbers did not check out.",
+  }),
+  rejected_numbers: z.array(z.string()).optional(),
+  fallback: z.string().optional().openapi({ description: "Why the built-in planner answered instead." }),
+}).openapi("LlmTurn");
+
 /** Response of `POST /session/{id}/query`. */
 export const QueryResponse = z.object({
   session_id: z.string(),
@@ -103,6 +123,13 @@ export const QueryResponse = z.object({
   basis: z.string().nullable().openapi({ description: "Cost basis of the numbers: billed, effective or list." }),
   currency: z.string().nullable(),
   plan: z.any().nullable().openapi({ description: "The QueryPlan the question became." }),
+  sources: z.array(SourceSchema).nullable().openapi({
+    description: "Knowledge-base passages quoted in the answer (`file § heading`), or null.",
+  }),
+  llm: LlmInfoSchema.nullable().openapi({
+    description: "What the LLM did this turn (model, prompt version, tokens, tools, fallback reason); " +
+      "null when it was not asked (no GROQ_API_KEY, or the built-in planner answered on its own).",
+  }),
 }).openapi("QueryResponse");
 
 /** One message of the history. */
@@ -136,6 +163,16 @@ export const HealthResponse = z.object({
   database: z.enum(["connected", "error"]),
   active_sessions: z.number(),
   engine: z.object({ ready: z.boolean(), version: z.string(), datasets_loaded: z.number() }),
+  llm: z.object({
+    enabled: z.boolean(),
+    model: z.string().optional(),
+    mode: z.enum(["auto", "always"]).optional(),
+    calls: z.number().optional().openapi({ description: "HTTP attempts to the LLM since start." }),
+    retries: z.number().optional(),
+    failures: z.record(z.string(), z.number()).optional().openapi({ description: "Failures by kind." }),
+    prompt_tokens: z.number().optional(),
+    completion_tokens: z.number().optional(),
+  }).openapi({ description: "The optional LLM: whether it is configured, and its counters since start." }),
 }).openapi("HealthResponse");
 
 /** `{message}` responses. */

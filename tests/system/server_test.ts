@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { fixture } from "../helpers/app.ts";
 import { cents, readCsvObjects, sumColumn } from "../helpers/csv.ts";
 import { startServer, tempKvPath } from "../helpers/server.ts";
+import { httpError, lastToolResult, startMockGroq, text, toolCalls } from "../helpers/mock_groq.ts";
 
 async function json(url: string, init?: RequestInit) {
   const res = await fetch(url, init);
@@ -76,6 +77,46 @@ Deno.test("system: the design document's flow against a real server, surviving a
     assert.doesNotMatch(server.output(), /focus_sample|BilledCost/, "logs carry no uploaded data");
   } finally {
     await server.stop("SIGKILL").catch(() => {});
+    kv.cleanup();
+  }
+});
+
+Deno.test("system: with GROQ_API_KEY the real server (start task permissions) asks the model and falls back", async () => {
+  const mock = startMockGroq();
+  const kv = tempKvPath();
+  const server = await startServer({
+    FINOPS_KV_PATH: kv.path,
+    GROQ_API_KEY: "gsk_system_test",
+    GROQ_BASE_URL: mock.url,
+    GROQ_MAX_RETRIES: "0",
+    FINOPS_LLM_MODE: "always",
+  });
+  try {
+    const id = (await json(`${server.url}/session/create`, { method: "POST" })).body.session_id;
+    mock.script(
+      toolCalls(["run_sql", {
+        sql: "SELECT ServiceName, SUM(EffectiveCost) AS cost FROM billing GROUP BY 1 ORDER BY 2 DESC LIMIT 1",
+      }]),
+      (req) => {
+        const r = lastToolResult(req, true);
+        return text(`${r.rows[0][0]} leads.`);
+      },
+    );
+    const q = await json(`${server.url}/session/${id}/query`, post({ query: "which service leads?" }));
+    assert.equal(q.status, 200);
+    assert.equal(q.body.planner, "llm", JSON.stringify(q.body.llm));
+    assert.equal(mock.requests[0].authorization, "Bearer gsk_system_test");
+    assert.match(q.body.response, /^Amazon Elastic Compute Cloud leads\./);
+
+    mock.script(httpError(503));
+    const f = await json(`${server.url}/session/${id}/query`, post({ query: "top 3 services" }));
+    assert.equal(f.body.planner, "builtin");
+    assert.match(f.body.llm.fallback, /http_503/);
+    assert.match(server.output(), /"msg":"llm fallback"/);
+    assert.doesNotMatch(server.output(), /gsk_system_test/, "the key never reaches the logs");
+  } finally {
+    await server.stop("SIGKILL").catch(() => {});
+    await mock.close();
     kv.cleanup();
   }
 });
