@@ -349,7 +349,8 @@ export function planQuestion(question: string, ctx: PlannerContext): PlanOutcome
   const serviceIndex = values.ServiceName ?? [];
   for (const alias of Object.keys(SERVICE_ALIASES)) {
     if (!hasWords(textNoTime, alias)) continue;
-    if (!matches.some((m) => m.column === "ServiceName" && m.span === alias) && serviceIndex.length) {
+    // Covered when a matched service's words include it: "Amazon EC2" named in full.
+    if (!matches.some((m) => m.column === "ServiceName" && hasWords(m.span, alias)) && serviceIndex.length) {
       const known = serviceIndex.slice(0, 12).map((v) => v.value);
       return {
         kind: "missing_value",

@@ -19,7 +19,7 @@ import { classifyIntent } from "./intent.ts";
 import { detectAnalysis, type InsightOutput, runInsight } from "./insight/mod.ts";
 import { chartForQuery, requestedChart } from "./visualizer.ts";
 import { defaultPlan, type EntityMemory, normText, planQuestion } from "./planner.ts";
-import type { AgentReply, Analysis, Intent, QueryPlan } from "./types.ts";
+import type { AgentReply, Analysis, Intent, Progress, QueryPlan } from "./types.ts";
 import { answerFromKnowledge, type KnowledgeBase } from "./knowledge.ts";
 import { answerWithLlm, type LlmSettings } from "./llm/agent.ts";
 
@@ -107,8 +107,10 @@ export async function supervise(
   session: SessionRecord,
   question: string,
   memory: EntityMemory | null,
+  progress: Progress = () => {},
 ): Promise<SupervisorResult> {
   const intent = classifyIntent(question);
+  progress({ step: "understood", intent });
   if (intent === "small_talk") {
     const meta = session.datasetId ? await getDatasetMeta(env.kv, session.datasetId).catch(() => null) : null;
     const greet = /thank|thx|cheers/i.test(question) ? "You're welcome." : "Hello! I'm FinOps Agent.";
@@ -120,7 +122,7 @@ export async function supervise(
       const k = answerFromKnowledge(question, env.knowledge);
       return { reply: reply(intent, "knowledge", k.text, k.sources.length ? { sources: k.sources } : {}), memory };
     };
-    return env.llm ? await viaLlm(env, env.llm, session, meta, question, memory, intent, builtin) : builtin();
+    return env.llm ? await viaLlm(env, env.llm, session, meta, question, memory, intent, builtin, progress) : builtin();
   }
   if (!meta) {
     return {
@@ -135,13 +137,15 @@ export async function supervise(
       memory,
     };
   }
-  const builtin = () => answerData(env, session, meta, question, memory, intent);
+  const builtin = () => answerData(env, session, meta, question, memory, intent, progress);
   if (!env.llm) return await builtin();
-  if (env.llm.mode === "always") return await viaLlm(env, env.llm, session, meta, question, memory, intent, builtin);
+  if (env.llm.mode === "always") {
+    return await viaLlm(env, env.llm, session, meta, question, memory, intent, builtin, progress);
+  }
   // "auto": the rules answer what they can; the model gets what they cannot.
   const own = await builtin();
   if (own.reply.intent !== "out_of_scope") return own;
-  return await viaLlm(env, env.llm, session, meta, question, memory, intent, () => own);
+  return await viaLlm(env, env.llm, session, meta, question, memory, intent, () => own, progress);
 }
 
 /**
@@ -157,8 +161,9 @@ async function viaLlm(
   memory: EntityMemory | null,
   intent: Intent,
   builtin: () => SupervisorResult | Promise<SupervisorResult>,
+  progress: Progress,
 ): Promise<SupervisorResult> {
-  const out = await answerWithLlm(env, llm, session, meta, question, { memory, intent });
+  const out = await answerWithLlm(env, llm, session, meta, question, { memory, intent, progress });
   if (out.ok) return { reply: out.reply, memory: out.memory };
   env.log?.log("warn", "llm fallback", { session_id: session.id, reason: out.reason, tools: out.info.tools });
   const own = await builtin();
@@ -173,6 +178,7 @@ async function answerData(
   question: string,
   memory: EntityMemory | null,
   intent: Intent,
+  progress: Progress,
 ): Promise<SupervisorResult> {
   const values = await env.values.get(env.engine, meta);
   let outcome = planQuestion(question, { meta, values, memory });
@@ -192,6 +198,7 @@ async function answerData(
   if (analysis) {
     const plan = outcome.kind === "plan" ? outcome.plan : defaultPlan(meta);
     const notes = outcome.kind === "plan" ? [...outcome.notes] : [];
+    progress({ step: "analysis", analysis });
     return await insight(env, session, meta, analysis, plan, question, notes);
   }
   if (outcome.kind === "unknown") {
@@ -199,9 +206,11 @@ async function answerData(
     return { reply: reply("out_of_scope", "supervisor", text), memory };
   }
   const compiled = compilePlan(outcome.plan, meta);
+  progress({ step: "sql", sql: compiled.sql });
   let rs;
   try {
     rs = await env.engine.query(meta.id, compiled.sql);
+    progress({ step: "rows", rows: rs.rows.length });
   } catch (e) {
     if (e instanceof EngineError) {
       return {
@@ -219,8 +228,10 @@ async function answerData(
   let chart: Awaited<ReturnType<typeof drawChart>> | null = null;
   if (intent === "visualize" || outcome.plan.time.grain || outcome.plan.share) {
     const choice = chartForQuery(outcome.plan, compiled, rs, meta, requestedChart(question));
-    if (choice) chart = await drawChart(env, session, choice);
-    else if (intent === "visualize") {
+    if (choice) {
+      progress({ step: "chart" });
+      chart = await drawChart(env, session, choice);
+    } else if (intent === "visualize") {
       text += "\n\n_A single number needs no chart; ask for a breakdown or a trend to draw one._";
     }
   }

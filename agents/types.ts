@@ -104,3 +104,15 @@ export interface LlmTurnInfo {
   /** Why the built-in planner answered instead, when it did. */
   fallback?: string;
 }
+
+/** A step of answering, reported as it happens (streamed to the chat page). */
+export type ProgressStep =
+  | { step: "understood"; intent: Intent }
+  | { step: "sql"; sql: string }
+  | { step: "rows"; rows: number }
+  | { step: "analysis"; analysis: Analysis }
+  | { step: "llm"; tool: string }
+  | { step: "chart" };
+
+/** Receives progress steps; must not throw. */
+export type Progress = (step: ProgressStep) => void;

@@ -4,7 +4,6 @@
  * from user input into a path.
  * @module
  */
-import { createRequire } from "node:module";
 import { NotFoundError } from "../errors.ts";
 import type { App } from "./deps.ts";
 
@@ -17,6 +16,7 @@ const TYPES: Record<string, string> = {
   png: "image/png",
   json: "application/json",
   ico: "image/x-icon",
+  ttf: "font/ttf",
 };
 
 const SAFE_NAME = /^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*\.(html|css|js|mjs|svg|png|ico)$/;
@@ -38,12 +38,34 @@ function staticDir(): string {
   return new URL("../static/", import.meta.url).pathname;
 }
 
-function swaggerDir(): string {
-  const require = createRequire(import.meta.url);
-  return require.resolve("swagger-ui-dist/package.json").replace(/package\.json$/, "");
+/**
+ * The folder of an npm package: Deno links every package of deno.json's imports at the top of
+ * node_modules (`nodeModulesDir: auto`), inside the folder the start task may read.
+ */
+function packageDir(name: string): string {
+  return new URL(`../node_modules/${name}/`, import.meta.url).pathname;
 }
 
-/** Registers `/`, `/static/*`, `/docs` and its assets. */
+/**
+ * Browser builds the chat page loads, from node_modules (no CDN). The expression interpreter
+ * lets Vega run under a CSP without `unsafe-eval`; its one import is pointed at a shim that
+ * reads the functions from the Vega build already on the page.
+ */
+const VENDOR: Record<string, { pkg: string; file: string; rewrite?: [RegExp, string] }> = {
+  "vega.min.js": { pkg: "vega", file: "build/vega.min.js" },
+  "vega-lite.min.js": { pkg: "vega-lite", file: "build/vega-lite.min.js" },
+  "vega-embed.min.js": { pkg: "vega-embed", file: "build/vega-embed.min.js" },
+  // The charts' font (as in the PNGs), so interactive charts look the same.
+  "inter-400.ttf": { pkg: "@expo-google-fonts/inter", file: "400Regular/Inter_400Regular.ttf" },
+  "inter-600.ttf": { pkg: "@expo-google-fonts/inter", file: "600SemiBold/Inter_600SemiBold.ttf" },
+  "vega-interpreter.js": {
+    pkg: "vega-interpreter",
+    file: "build/vega-interpreter.js",
+    rewrite: [/from ['"]vega-util['"]/g, `from "/static/vega-util-shim.js"`],
+  },
+};
+
+/** Registers `/`, `/static/*`, `/vendor/*` (chart libraries), `/docs` and its assets. */
 export function assetRoutes(app: App): void {
   app.get("/", () => fileResponse(staticDir() + "index.html", "no-cache"));
   app.get("/static/:name", (c) => {
@@ -56,6 +78,13 @@ export function assetRoutes(app: App): void {
   app.get("/docs/assets/:name", (c) => {
     const name = c.req.param("name");
     if (!allowed.has(name)) throw new NotFoundError("Not found");
-    return fileResponse(swaggerDir() + name, "public, max-age=86400");
+    return fileResponse(packageDir("swagger-ui-dist") + name, "public, max-age=86400");
+  });
+  app.get("/vendor/:name", async (c) => {
+    const v = VENDOR[c.req.param("name")];
+    if (!v || !Object.hasOwn(VENDOR, c.req.param("name"))) throw new NotFoundError("Not found");
+    const res = await fileResponse(packageDir(v.pkg) + v.file, "public, max-age=86400");
+    if (!v.rewrite) return res;
+    return new Response((await res.text()).replace(v.rewrite[0], v.rewrite[1]), { headers: res.headers });
   });
 }

@@ -1,12 +1,17 @@
 /**
- * `POST /session/{id}/query`: one question, one answer, both stored in the history.
+ * `POST /session/{id}/query`: one question, one answer, both stored in the history; and
+ * `POST /session/{id}/query/stream`: the same answer as Server-Sent Events, with the steps
+ * (understood → SQL → rows → chart) sent as they happen.
  * @module
  */
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
+import { streamSSE } from "hono/streaming";
 import { supervise } from "../agents/supervisor.ts";
-import { ValidationError } from "../errors.ts";
+import type { Progress } from "../agents/types.ts";
+import { toHttpError, ValidationError } from "../errors.ts";
 import { getEntities } from "../memory/entities.ts";
 import { appendMessages } from "../memory/messages.ts";
+import type { SessionRecord } from "../memory/sessions.ts";
 import type { App, AppDeps } from "./deps.ts";
 import { errorResponses, QueryBody, QueryResponse, SessionParams } from "./schemas.ts";
 
@@ -25,76 +30,138 @@ const query = createRoute({
   },
 });
 
-/** Registers the query route. */
+const queryStream = createRoute({
+  method: "post",
+  path: "/session/{id}/query/stream",
+  tags: ["queries"],
+  summary: "Ask a question and receive progress and the answer as Server-Sent Events",
+  description: "Events: `step` (JSON: `{step: understood|analysis|llm|sql|rows|chart, …}`) while working, then " +
+    "one `answer` (JSON: the same body as `POST /session/{id}/query`) or one `error` (JSON: `{error: {code, " +
+    "message}}`). Validation errors and unknown sessions are answered as JSON before the stream starts.",
+  request: {
+    params: SessionParams,
+    body: { content: { "application/json": { schema: QueryBody } }, required: true },
+  },
+  responses: {
+    200: { description: "The event stream", content: { "text/event-stream": { schema: z.string() } } },
+    ...errorResponses(400, 404, 422, 429),
+  },
+});
+
+type Answer = z.infer<typeof QueryResponse>;
+
+/** Answers a question for a session and stores the turn; returns the response body. */
+async function answer(
+  deps: AppDeps,
+  session: SessionRecord,
+  question: string,
+  requestId: string,
+  progress?: Progress,
+): Promise<Answer> {
+  const id = session.id;
+  const started = performance.now();
+  const memory = await getEntities(deps.kv, id);
+  const { reply, memory: nextMemory } = await supervise(deps, session, question, memory, progress);
+  const ms = Math.round(performance.now() - started);
+  const now = new Date().toISOString();
+  const saved = await appendMessages(
+    deps.kv,
+    id,
+    [
+      { role: "user", content: question, timestamp: now, metadata: {} },
+      {
+        role: "assistant",
+        content: reply.response,
+        timestamp: new Date().toISOString(),
+        metadata: {
+          intent: reply.intent,
+          subagent: reply.subagent,
+          planner: reply.planner,
+          sql: reply.sql,
+          chart_url: reply.chart_url,
+          chart_type: reply.chart_spec
+            ? (reply.chart_spec.usermeta as { type?: string } | undefined)?.type ?? null
+            : null,
+          basis: reply.basis ?? null,
+          currency: reply.currency ?? null,
+          plan: reply.plan,
+          result: reply.result,
+          sources: reply.sources ?? null,
+          llm: reply.llm ?? null,
+          latency_ms: ms,
+        },
+      },
+    ],
+    { entities: nextMemory ?? undefined },
+  );
+  deps.log.log("info", "query answered", {
+    request_id: requestId,
+    session_id: id,
+    intent: reply.intent,
+    planner: reply.planner,
+    latency_ms: ms,
+    ...(reply.llm
+      ? { llm_tokens: reply.llm.total_tokens, llm_attempts: reply.llm.attempts, llm_fallback: reply.llm.fallback }
+      : {}),
+  });
+  return {
+    session_id: id,
+    response: reply.response,
+    turn_number: Math.floor(saved.messageCount / 2),
+    intent: reply.intent,
+    subagent: reply.subagent,
+    planner: reply.planner,
+    sql: reply.sql,
+    result: reply.result,
+    chart_url: reply.chart_url,
+    chart_spec: reply.chart_spec ?? null,
+    basis: reply.basis ?? null,
+    currency: reply.currency ?? null,
+    plan: reply.plan,
+    sources: reply.sources ?? null,
+    llm: reply.llm ?? null,
+  };
+}
+
+/** Registers the query routes. */
 export function queryRoutes(app: App, deps: AppDeps): void {
-  app.openapi(query, async (c) => {
-    const { id } = c.req.valid("param");
-    const { query: question } = c.req.valid("json");
+  const checked = (question: string) => {
     if (question.length > deps.config.maxQuestionChars) {
       throw new ValidationError(`query is too long (at most ${deps.config.maxQuestionChars} characters).`, 400);
     }
+    return question;
+  };
+
+  app.openapi(query, async (c) => {
+    const { id } = c.req.valid("param");
+    const question = checked(c.req.valid("json").query);
     const session = (await deps.sessions.get(id, c.get("owner"))).value;
-    const started = performance.now();
-    const memory = await getEntities(deps.kv, id);
-    const { reply, memory: nextMemory } = await supervise(deps, session, question, memory);
-    const ms = Math.round(performance.now() - started);
-    const now = new Date().toISOString();
-    const saved = await appendMessages(
-      deps.kv,
-      id,
-      [
-        { role: "user", content: question, timestamp: now, metadata: {} },
-        {
-          role: "assistant",
-          content: reply.response,
-          timestamp: new Date().toISOString(),
-          metadata: {
-            intent: reply.intent,
-            subagent: reply.subagent,
-            planner: reply.planner,
-            sql: reply.sql,
-            chart_url: reply.chart_url,
-            chart_type: reply.chart_spec
-              ? (reply.chart_spec.usermeta as { type?: string } | undefined)?.type ?? null
-              : null,
-            basis: reply.basis ?? null,
-            currency: reply.currency ?? null,
-            plan: reply.plan,
-            result: reply.result,
-            sources: reply.sources ?? null,
-            llm: reply.llm ?? null,
-            latency_ms: ms,
-          },
-        },
-      ],
-      { entities: nextMemory ?? undefined },
-    );
-    deps.log.log("info", "query answered", {
-      request_id: c.get("requestId"),
-      session_id: id,
-      intent: reply.intent,
-      planner: reply.planner,
-      latency_ms: ms,
-      ...(reply.llm
-        ? { llm_tokens: reply.llm.total_tokens, llm_attempts: reply.llm.attempts, llm_fallback: reply.llm.fallback }
-        : {}),
-    });
-    return c.json({
-      session_id: id,
-      response: reply.response,
-      turn_number: Math.floor(saved.messageCount / 2),
-      intent: reply.intent,
-      subagent: reply.subagent,
-      planner: reply.planner,
-      sql: reply.sql,
-      result: reply.result,
-      chart_url: reply.chart_url,
-      chart_spec: reply.chart_spec ?? null,
-      basis: reply.basis ?? null,
-      currency: reply.currency ?? null,
-      plan: reply.plan,
-      sources: reply.sources ?? null,
-      llm: reply.llm ?? null,
-    }, 200);
+    return c.json(await answer(deps, session, question, c.get("requestId")), 200);
+  });
+
+  app.openapi(queryStream, async (c) => {
+    const { id } = c.req.valid("param");
+    const question = checked(c.req.valid("json").query);
+    const session = (await deps.sessions.get(id, c.get("owner"))).value;
+    const requestId = c.get("requestId");
+    // deno-lint-ignore no-explicit-any
+    return streamSSE(c as any, async (stream) => {
+      const steps: Promise<void>[] = [];
+      const progress: Progress = (s) => {
+        steps.push(stream.writeSSE({ event: "step", data: JSON.stringify(s) }).catch(() => {}));
+      };
+      try {
+        const body = await answer(deps, session, question, requestId, progress);
+        await Promise.all(steps);
+        await stream.writeSSE({ event: "answer", data: JSON.stringify(body) });
+      } catch (e) {
+        const { body } = toHttpError(e, requestId);
+        if (body.error.code === "internal_error") {
+          deps.log.log("error", "stream failed", { request_id: requestId, error: String(e) });
+        }
+        await Promise.all(steps);
+        await stream.writeSSE({ event: "error", data: JSON.stringify(body) });
+      }
+    }) as never;
   });
 }

@@ -24,7 +24,7 @@ import { markdownTable } from "../format.ts";
 import { type InsightOutput, runInsight } from "../insight/mod.ts";
 import { cite, isRelevant, type KnowledgeBase, type KnowledgeSource } from "../knowledge.ts";
 import { defaultPlan, type EntityMemory, normText, type ValueIndex } from "../planner.ts";
-import type { AgentReply, Analysis, Intent, LlmTurnInfo, QueryPlan } from "../types.ts";
+import type { AgentReply, Analysis, Intent, LlmTurnInfo, Progress, QueryPlan } from "../types.ts";
 import { type ChartChoice, chartForQuery, chartForRows, requestedChart } from "../visualizer.ts";
 import type { ChatMessage, LlmClient, ToolCall } from "./client.ts";
 import { unsupportedNumbers } from "./numbers.ts";
@@ -80,6 +80,7 @@ interface Turn {
   memory: EntityMemory | null;
   intent: Intent;
   info: LlmTurnInfo;
+  progress?: Progress;
 }
 
 /** What the tools of one turn produced. */
@@ -165,7 +166,7 @@ export async function answerWithLlm(
   session: SessionRecord,
   meta: DatasetMeta | null,
   question: string,
-  opts: { memory: EntityMemory | null; intent: Intent },
+  opts: { memory: EntityMemory | null; intent: Intent; progress?: Progress },
 ): Promise<LlmOutcome> {
   const knowledgeOnly = !meta || opts.intent === "knowledge";
   const prompt = await loadPrompt(knowledgeOnly ? "knowledge" : "planner");
@@ -237,6 +238,7 @@ async function converse(turn: Turn, template: string, knowledgeOnly: boolean): P
     messages.push({ role: "assistant", content: res.message.content ?? "", tool_calls: calls });
     for (const call of calls) {
       info.tools.push(toolName(call));
+      turn.progress?.({ step: "llm", tool: toolName(call) });
       const parsed = parseToolCall(toolName(call), call.function?.arguments ?? "");
       let content: string;
       if (!parsed.ok || !toolNames.includes(parsed.name as ToolName)) {

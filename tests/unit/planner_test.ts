@@ -199,6 +199,13 @@ Deno.test("planner: a service named but absent is said plainly, never zero", () 
   assert.match((out as { message: string }).message, /no 'bigquery' in this data.*Amazon Elastic Compute Cloud/);
 });
 
+Deno.test("planner: a service named in full is found even when its short name is an alias", () => {
+  const own = { ...values, ServiceName: [{ value: "Amazon EC2", n: 5 }, { value: "Amazon S3", n: 3 }] };
+  const out = planQuestion("what about Amazon EC2?", { meta, values: own, memory: null });
+  assert.equal(out.kind, "plan");
+  assert.deepEqual((out as { plan: QueryPlan }).plan.filters[0].values, ["Amazon EC2"]);
+});
+
 Deno.test("planner: a basis the data lacks falls back with a note", () => {
   const m = fakeMeta({
     bases: ["billed"],

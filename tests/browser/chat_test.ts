@@ -1,0 +1,260 @@
+/**
+ * The chat page in real Chromium (Debian's, driven by playwright-core) against a real server:
+ * upload a CSV whose service name is an HTML payload, ask, follow up, chart, reload, export, at
+ * desktop and phone width. Screenshots go to test-artifacts/. Without Chromium the tests are
+ * skipped with the reason printed, except in CI (`CI` set), where they must run.
+ */
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { startServer, tempKvPath } from "../helpers/server.ts";
+
+const CANDIDATES = [Deno.env.get("CHROMIUM_PATH"), "/usr/bin/chromium", "/usr/bin/chromium-browser"];
+const chromiumPath = CANDIDATES.find((p) => {
+  try {
+    return !!p && Deno.statSync(p).isFile;
+  } catch {
+    return false;
+  }
+});
+const inCi = !!Deno.env.get("CI");
+if (!chromiumPath) {
+  if (inCi) throw new Error("CI is set but no Chromium was found (install it with apt-get install -y chromium)");
+  console.log(
+    "browser tests skipped: no Chromium at /usr/bin/chromium (set CHROMIUM_PATH, or apt-get install chromium)",
+  );
+}
+
+const ARTIFACTS = new URL("../../test-artifacts/", import.meta.url).pathname;
+const EVIL = "<img src=x onerror=alert(1)>";
+
+/** A small FOCUS-like bill: three services over three months, one named with an HTML payload. */
+function hostileCsv(): string {
+  const lines = ["ChargePeriodStart,ServiceName,RegionName,BilledCost,EffectiveCost,BillingCurrency"];
+  const services: [string, number][] = [[EVIL, 40], ["Amazon Simple Storage Service", 25], ["Amazon EC2", 90]];
+  for (const month of ["2025-04", "2025-05", "2025-06"]) {
+    for (let day = 1; day <= 28; day += 3) {
+      for (const [svc, base] of services) {
+        const cost = (base + day * 0.5 + (month === "2025-06" ? 10 : 0)).toFixed(2);
+        const name = svc.includes(",") || svc.includes('"') ? `"${svc.replaceAll('"', '""')}"` : svc;
+        lines.push(`${month}-${String(day).padStart(2, "0")},${name},us-east-1,${cost},${cost},USD`);
+      }
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+
+Deno.test({
+  name: "browser: upload, converse with a follow-up, chart, reload, export — desktop and phone",
+  ignore: !chromiumPath,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const { chromium } = await import("playwright-core");
+    await Deno.mkdir(ARTIFACTS, { recursive: true });
+    const csvPath = await Deno.makeTempFile({ suffix: ".csv" });
+    await Deno.writeTextFile(csvPath, hostileCsv());
+    const kv = tempKvPath();
+    const server = await startServer({ FINOPS_KV_PATH: kv.path });
+    const browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    const problems: string[] = [];
+    try {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+      const page = await context.newPage();
+      page.on("console", (m) => {
+        if (m.type() === "error") problems.push(`console: ${m.text()}`);
+      });
+      page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+      page.on("dialog", (d) => {
+        problems.push(`dialog opened: ${d.message()}`);
+        void d.dismiss();
+      });
+      page.on("request", (r) => {
+        if (!r.url().startsWith(server.url) && !r.url().startsWith("data:") && !r.url().startsWith("blob:")) {
+          problems.push(`request outside the app: ${r.url()}`);
+        }
+      });
+
+      await page.goto(server.url);
+      await page.locator("#dataset dd").first().waitFor();
+      assert.match(await page.locator("#dataset").innerText(), /sample_billing\.csv/);
+      assert.equal(await page.locator("#suggestions button").count(), 5);
+      await page.screenshot({ path: `${ARTIFACTS}chat-empty-1280x800.png` });
+
+      // Upload by the file picker; the dataset card shows the new file.
+      await page.locator("#file").setInputFiles({
+        name: "hostile.csv",
+        mimeType: "text/csv",
+        buffer: Buffer.from(await Deno.readFile(csvPath)),
+      });
+      await page.locator("#dataset", { hasText: "hostile.csv" }).waitFor({ timeout: 30_000 });
+      assert.match(await page.locator("#dataset").innerText(), /2025-04-01 → 2025-06-28/);
+      assert.match(await page.locator("#upload-status").innerText(), /Loaded 90 rows/);
+
+      // First question, sent with Enter.
+      await page.locator("#question").fill("top 3 services by cost");
+      await page.locator("#question").press("Enter");
+      const first = page.locator(".msg.assistant").nth(0);
+      await first.locator(".tag.basis").waitFor({ timeout: 30_000 });
+      const firstText = await first.innerText();
+      assert.ok(firstText.includes(EVIL), "the payload is shown as text");
+      assert.equal(await page.locator('img[src="x"]').count(), 0, "and never becomes an element");
+      assert.match(firstText, /billed cost · USD|effective cost · USD/);
+      await first.locator("details.sql summary").click();
+      assert.match(await first.locator("details.sql pre").innerText(), /GROUP BY/);
+
+      // A chart, drawn interactively by vega-embed.
+      await page.locator("#question").fill("cost per month as a chart");
+      await page.locator("#send").click();
+      const second = page.locator(".msg.assistant").nth(1);
+      await second.locator('.chart[data-rendered="vega"] svg').waitFor({ timeout: 30_000 });
+      assert.equal(await second.locator(".chart-actions a[download]").count(), 1);
+
+      // A follow-up that needs the conversation's memory.
+      await page.locator("#question").fill("what about Amazon EC2?");
+      await page.locator("#question").press("Enter");
+      const third = page.locator(".msg.assistant").nth(2);
+      await third.locator(".tag.basis").waitFor({ timeout: 30_000 });
+      assert.match(await third.innerText(), /Amazon EC2/);
+      await page.locator("#memory", { hasText: "Amazon EC2" }).waitFor();
+      assert.match(await page.locator("#memory").innerText(), /Turns\s*3/);
+
+      // The result table sorts and expands.
+      await second.locator("details.result summary").click();
+      const head = second.locator("details.result th").last();
+      await head.click();
+      assert.equal(await head.getAttribute("aria-sort"), "descending");
+      assert.equal(await second.locator("details.result button").isVisible(), false, "no 'show all' for 3 rows");
+      await second.locator(".chart").scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${ARTIFACTS}chat-1280x800.png`, fullPage: false });
+
+      // Reload: the conversation comes back from the API.
+      await page.reload();
+      await page.locator(".msg.assistant").nth(2).locator(".tag.basis").waitFor();
+      assert.equal(await page.locator(".msg.user").count(), 3);
+      assert.equal(await page.locator('img[src="x"]').count(), 0);
+      assert.ok(await page.locator(".msg.assistant").nth(1).locator(".chart svg, .chart img").count());
+
+      // Export as Markdown.
+      const [download] = await Promise.all([page.waitForEvent("download"), page.locator("#export-md").click()]);
+      const exported = await Deno.readTextFile(await download.path());
+      assert.match(exported, /top 3 services by cost/);
+      assert.match(exported, /what about Amazon EC2\?/);
+
+      // Phone width: the sidebar folds behind the menu button.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.reload();
+      await page.locator(".msg.assistant").nth(2).locator(".tag.basis").waitFor();
+      assert.equal(await page.locator("#sidebar").evaluate((e) => e.getBoundingClientRect().right <= 0), true);
+      const overflow = await page.evaluate(() => {
+        const g = globalThis as unknown as {
+          innerWidth: number;
+          document: { documentElement: { scrollWidth: number } };
+        };
+        return g.document.documentElement.scrollWidth - g.innerWidth;
+      });
+      assert.ok(overflow <= 0, `no horizontal scrolling at phone width (${overflow}px)`);
+      await page.screenshot({ path: `${ARTIFACTS}chat-390x844.png` });
+      await page.locator("#menu").click();
+      assert.equal(await page.locator("#menu").getAttribute("aria-expanded"), "true");
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: `${ARTIFACTS}chat-390x844-sidebar.png` });
+      await page.keyboard.press("Escape");
+      assert.equal(await page.locator("#menu").getAttribute("aria-expanded"), "false");
+
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+      await server.stop("SIGKILL").catch(() => {});
+      kv.cleanup();
+      await Deno.remove(csvPath).catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name: "browser: drag-and-drop upload, stream fallback, sessions switched and deleted, chat cleared",
+  ignore: !chromiumPath,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const { chromium } = await import("playwright-core");
+    const kv = tempKvPath();
+    const server = await startServer({ FINOPS_KV_PATH: kv.path });
+    const browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox", "--disable-gpu"] });
+    const problems: string[] = [];
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+      page.on("dialog", (d) => void d.accept());
+      await page.goto(server.url);
+      await page.locator("#dataset dd").first().waitFor();
+
+      // Drop a file on the upload area.
+      const csv = hostileCsv();
+      await page.evaluate((text) => {
+        // deno-lint-ignore no-explicit-any
+        const g = globalThis as any;
+        const dt = new g.DataTransfer();
+        dt.items.add(new g.File([text], "dropped.csv", { type: "text/csv" }));
+        g.document.getElementById("drop").dispatchEvent(new g.DragEvent("drop", { dataTransfer: dt, bubbles: true }));
+      }, csv);
+      await page.locator("#dataset", { hasText: "dropped.csv" }).waitFor({ timeout: 30_000 });
+
+      // With the stream blocked, the page asks the plain endpoint.
+      let streamed = 0;
+      await page.route("**/query/stream", (route) => {
+        streamed++;
+        return route.abort();
+      });
+      await page.locator("#question").fill("total cost");
+      await page.locator("#question").press("Enter");
+      await page.locator(".msg.assistant .tag.basis").first().waitFor({ timeout: 30_000 });
+      assert.equal(streamed, 1);
+      assert.match(await page.locator(".msg.assistant").first().innerText(), /\$/);
+      const firstSession = await page.evaluate(() =>
+        (globalThis as unknown as { localStorage: Storage }).localStorage.getItem("finops.session")
+      );
+
+      // A second session on the sample data, then back to the first, then delete the second.
+      await page.locator("#use-sample").click();
+      await page.locator("#dataset", { hasText: "sample_billing.csv" }).waitFor();
+      assert.equal(await page.locator(".msg").count(), 0);
+      await page.locator("#sessions li").nth(1).waitFor();
+      assert.equal(await page.locator("#sessions li").count(), 2);
+      await page.locator("#sessions li button.link", { hasText: "dropped.csv" }).click();
+      await page.locator("#dataset", { hasText: "dropped.csv" }).waitFor();
+      await page.locator(".msg.assistant .tag.basis").first().waitFor();
+      assert.equal(await page.locator(".msg.user").count(), 1);
+      await page.locator("#sessions li", { hasText: "sample_billing.csv" }).locator("button.del").click();
+      await page.locator("#sessions li", { hasText: "sample_billing.csv" }).waitFor({ state: "detached" });
+      assert.equal(
+        await page.evaluate(() =>
+          (globalThis as unknown as { localStorage: Storage }).localStorage.getItem("finops.session")
+        ),
+        firstSession,
+      );
+
+      // Clear chat: history gone, data kept.
+      await page.locator("#clear-chat").click();
+      await page.locator(".welcome").waitFor();
+      assert.equal(await page.locator(".msg").count(), 0);
+      assert.match(await page.locator("#dataset").innerText(), /dropped\.csv/);
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+      await server.stop("SIGKILL").catch(() => {});
+      kv.cleanup();
+    }
+  },
+});
