@@ -6,6 +6,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { toHttpError, ValidationError } from "./errors.ts";
+import { cors } from "hono/cors";
+import { ownerMiddleware } from "./routes/access.ts";
 import { assetRoutes } from "./routes/assets.ts";
 import type { AppDeps, AppEnv } from "./routes/deps.ts";
 import { chartRoutes } from "./routes/charts.ts";
@@ -38,8 +40,6 @@ export function buildApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use("*", async (c, next) => {
     const requestId = c.req.header("x-request-id")?.slice(0, 64).replace(/[^\w.-]/g, "") || crypto.randomUUID();
     c.set("requestId", requestId);
-    // Local mode: the unguessable session id is the capability (see README, Access).
-    c.set("owner", "local");
     const started = performance.now();
     await next();
     c.res.headers.set("x-request-id", requestId);
@@ -61,6 +61,12 @@ export function buildApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       ms: Math.round(performance.now() - started),
     });
   });
+
+  // CORS is off unless origins are configured; preflights are answered before authentication.
+  if (deps.config.corsOrigins.length) {
+    app.use("*", cors({ origin: deps.config.corsOrigins, allowHeaders: ["authorization", "content-type"] }));
+  }
+  app.use("*", ownerMiddleware(deps.config));
 
   app.onError((err, c) => {
     let e: unknown = err;

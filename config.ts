@@ -36,6 +36,18 @@ export interface Config {
   llmMode: "auto" | "always";
   /** Tokens one session may spend on the LLM. */
   llmTokenBudget: number;
+  /** Bearer keys (API-key mode when non-empty): each key is a client owning its sessions. */
+  apiKeys: string[];
+  /** Public mode: each browser is an anonymous owner identified by an HttpOnly cookie. */
+  publicMode: boolean;
+  /** Questions per minute per client (an IP gets five times as many). */
+  rateQueriesPerMin: number;
+  /** Uploads per minute per client (an IP gets five times as many). */
+  rateUploadsPerMin: number;
+  /** Sessions created per minute per client (an IP gets five times as many). */
+  rateSessionsPerMin: number;
+  /** Origins allowed by CORS (none: CORS off). */
+  corsOrigins: string[];
 }
 
 /** Variables the app reads (the `--allow-env` list). */
@@ -59,6 +71,12 @@ export const ENV_VARS = [
   "GROQ_MAX_RETRIES",
   "FINOPS_LLM_MODE",
   "LLM_SESSION_TOKEN_BUDGET",
+  "FINOPS_API_KEYS",
+  "FINOPS_PUBLIC",
+  "RATE_LIMIT_QUERIES_PER_MIN",
+  "RATE_LIMIT_UPLOADS_PER_MIN",
+  "RATE_LIMIT_SESSIONS_PER_MIN",
+  "CORS_ORIGINS",
   // Read by groq-sdk itself when present.
   "GROQ_LOG",
   "GROQ_CUSTOM_HEADERS",
@@ -69,6 +87,10 @@ function num(v: string | undefined, def: number, name: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got '${v}'`);
   return n;
+}
+
+function list(v: string | undefined): string[] {
+  return (v ?? "").split(",").map((x) => x.trim()).filter(Boolean);
 }
 
 function nonNegative(v: string | undefined, def: number, name: string): number {
@@ -101,5 +123,11 @@ export function loadConfig(get: (k: string) => string | undefined = (k) => Deno.
     groqMaxRetries: Math.floor(nonNegative(get("GROQ_MAX_RETRIES"), 2, "GROQ_MAX_RETRIES")),
     llmMode: get("FINOPS_LLM_MODE")?.trim().toLowerCase() === "always" ? "always" : "auto",
     llmTokenBudget: num(get("LLM_SESSION_TOKEN_BUDGET"), 200_000, "LLM_SESSION_TOKEN_BUDGET"),
+    apiKeys: list(get("FINOPS_API_KEYS")),
+    publicMode: ["1", "true", "yes"].includes((get("FINOPS_PUBLIC") ?? "").trim().toLowerCase()),
+    rateQueriesPerMin: num(get("RATE_LIMIT_QUERIES_PER_MIN"), 60, "RATE_LIMIT_QUERIES_PER_MIN"),
+    rateUploadsPerMin: num(get("RATE_LIMIT_UPLOADS_PER_MIN"), 10, "RATE_LIMIT_UPLOADS_PER_MIN"),
+    rateSessionsPerMin: num(get("RATE_LIMIT_SESSIONS_PER_MIN"), 30, "RATE_LIMIT_SESSIONS_PER_MIN"),
+    corsOrigins: list(get("CORS_ORIGINS")),
   };
 }

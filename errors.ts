@@ -58,6 +58,13 @@ export class SecurityError extends AppError {
   }
 }
 
+/** No valid credentials (API-key mode): 401 with `WWW-Authenticate`. */
+export class AuthError extends AppError {
+  constructor(message: string) {
+    super(message, 401, "unauthorized", { "WWW-Authenticate": 'Bearer realm="finops-agent"' });
+  }
+}
+
 /** Too many requests: 429 with `Retry-After` seconds. */
 export class RateLimitError extends AppError {
   constructor(message: string, retryAfterSeconds: number) {

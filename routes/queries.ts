@@ -12,6 +12,7 @@ import { toHttpError, ValidationError } from "../errors.ts";
 import { getEntities } from "../memory/entities.ts";
 import { appendMessages } from "../memory/messages.ts";
 import type { SessionRecord } from "../memory/sessions.ts";
+import { rateLimit } from "./access.ts";
 import type { App, AppDeps } from "./deps.ts";
 import { errorResponses, QueryBody, QueryResponse, SessionParams } from "./schemas.ts";
 
@@ -136,6 +137,7 @@ export function queryRoutes(app: App, deps: AppDeps): void {
     const { id } = c.req.valid("param");
     const question = checked(c.req.valid("json").query);
     const session = (await deps.sessions.get(id, c.get("owner"))).value;
+    await rateLimit(deps, c, "query");
     return c.json(await answer(deps, session, question, c.get("requestId")), 200);
   });
 
@@ -143,6 +145,7 @@ export function queryRoutes(app: App, deps: AppDeps): void {
     const { id } = c.req.valid("param");
     const question = checked(c.req.valid("json").query);
     const session = (await deps.sessions.get(id, c.get("owner"))).value;
+    await rateLimit(deps, c, "query");
     const requestId = c.get("requestId");
     // deno-lint-ignore no-explicit-any
     return streamSSE(c as any, async (stream) => {

@@ -182,13 +182,15 @@ export const MessageResponse = z.object({ message: z.string() }).openapi("Messag
 export function errorResponses(...codes: number[]) {
   const text: Record<number, string> = {
     400: "Malformed request (the field is named in the message)",
+    401: "Missing or invalid API key (API-key mode, FINOPS_API_KEYS)",
     404: "Unknown session",
     413: "Upload larger than MAX_UPLOAD_MB",
     415: "Not a CSV file",
     422: "CSV or question that cannot be processed",
-    429: "Too many requests",
+    429: "Too many requests (Retry-After says when to try again)",
   };
+  // Every route that takes a session can be refused without a key in API-key mode.
   return Object.fromEntries(
-    codes.map((c) => [c, { description: text[c], content: { "application/json": { schema: ErrorSchema } } }]),
+    [401, ...codes].map((c) => [c, { description: text[c], content: { "application/json": { schema: ErrorSchema } } }]),
   );
 }

@@ -8,6 +8,7 @@ import { NotFoundError } from "../errors.ts";
 import { getDatasetMeta } from "../memory/datasets.ts";
 import { getEntities } from "../memory/entities.ts";
 import { listMessages, SHORT_TERM_MESSAGES } from "../memory/messages.ts";
+import { rateLimit } from "./access.ts";
 import type { App, AppDeps } from "./deps.ts";
 import {
   CreateSessionBody,
@@ -30,7 +31,7 @@ const createSession = createRoute({
   tags: ["sessions"],
   summary: "Create a session (preloaded with the sample data unless use_sample is false)",
   request: { body: { content: { "application/json": { schema: CreateSessionBody } }, required: false } },
-  responses: { 200: json(CreateSessionResponse, "The new session"), ...errorResponses(400) },
+  responses: { 200: json(CreateSessionResponse, "The new session"), ...errorResponses(400, 429) },
 });
 
 const listSessions = createRoute({
@@ -134,6 +135,7 @@ export function sessionRoutes(app: App, deps: AppDeps): void {
       const body = c.req.valid("json") as z.infer<typeof CreateSessionBody> | undefined;
       useSample = body?.use_sample ?? true;
     }
+    await rateLimit(deps, c, "session");
     const datasetId = useSample ? deps.sampleDatasetId : null;
     const s = await deps.sessions.create(c.get("owner"), datasetId);
     const name = datasetId ? (await getDatasetMeta(deps.kv, datasetId).catch(() => null))?.name ?? null : null;

@@ -6,6 +6,7 @@
 import { bodyLimit } from "hono/body-limit";
 import { importCsv } from "../agents/data_loader.ts";
 import { ValidationError } from "../errors.ts";
+import { rateLimit } from "./access.ts";
 import type { App, AppDeps } from "./deps.ts";
 import { errorResponses, SessionParams, UploadResponse } from "./schemas.ts";
 import { datasetView } from "./views.ts";
@@ -35,7 +36,7 @@ export function uploadRoutes(app: App, deps: AppDeps): void {
     },
     responses: {
       200: { description: "Dataset loaded", content: { "application/json": { schema: UploadResponse } } },
-      ...errorResponses(400, 404, 413, 415, 422),
+      ...errorResponses(400, 404, 413, 415, 422, 429),
     },
   });
 
@@ -44,6 +45,7 @@ export function uploadRoutes(app: App, deps: AppDeps): void {
     async (c, next) => {
       // Unknown sessions are refused before a byte of the body is read.
       await deps.sessions.get(c.req.param("id"), c.get("owner"));
+      await rateLimit(deps, c, "upload");
       await next();
     },
     bodyLimit({

@@ -27,6 +27,10 @@ export async function testApp(overrides: Partial<Config> = {}): Promise<Running>
     kvPath: ":memory:",
     logLevel: "error",
     samplePath: new URL("../../data/sample_billing.csv", import.meta.url).pathname,
+    // Test modules share one address ("unknown" through app.request); rate limits get their own tests.
+    rateQueriesPerMin: 100_000,
+    rateUploadsPerMin: 100_000,
+    rateSessionsPerMin: 100_000,
     ...overrides,
   };
   return await startApp(config, { engine: await sharedEngine(), log: createLogger("error", () => {}) });

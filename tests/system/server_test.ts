@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fixture } from "../helpers/app.ts";
 import { cents, readCsvObjects, sumColumn } from "../helpers/csv.ts";
-import { startServer, tempKvPath } from "../helpers/server.ts";
+import { startServer, startTaskArgs, tempKvPath } from "../helpers/server.ts";
 import { httpError, lastToolResult, startMockGroq, text, toolCalls } from "../helpers/mock_groq.ts";
 
 async function json(url: string, init?: RequestInit) {
@@ -119,4 +119,39 @@ Deno.test("system: with GROQ_API_KEY the real server (start task permissions) as
     await mock.close();
     kv.cleanup();
   }
+});
+
+Deno.test("system: the start task's permissions deny files, processes, hosts and variables the app does not need", async () => {
+  const args = startTaskArgs();
+  const main = args.indexOf("main.ts");
+  assert.ok(main > 0, "the start task runs main.ts");
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: [...args.slice(0, main), "tests/system/sandbox_probe.ts"],
+    cwd: new URL("../../", import.meta.url).pathname,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const out = await cmd.output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const r = JSON.parse(text.trim().split("\n").at(-1)!);
+  for (
+    const denied of [
+      "read_etc_passwd",
+      "read_home",
+      "read_source",
+      "write_outside_data",
+      "spawn",
+      "net_other_host",
+      "net_other_port",
+      "env_other",
+      "ffi",
+    ]
+  ) {
+    assert.equal(r[denied], "NotCapable", `${denied}: ${r[denied]}`);
+  }
+  // What the app needs still works.
+  assert.equal(r.read_data, "allowed");
+  assert.equal(r.listen_loopback, "allowed");
 });

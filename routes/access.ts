@@ -1,0 +1,89 @@
+/**
+ * Who is asking, and how often. Three access modes (README, Access): `local` (the session id is
+ * the capability), `keys` (bearer keys, each a client owning its sessions) and `public` (an
+ * anonymous owner per browser, in an HttpOnly cookie). Rate limits count per client and per IP
+ * in KV, so they hold across processes sharing the store.
+ * @module
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import type { Config } from "../config.ts";
+import { AuthError } from "../errors.ts";
+import { checkRateLimits } from "../memory/rate_limit.ts";
+import type { AppDeps, AppEnv } from "./deps.ts";
+
+/** The access mode a configuration selects. */
+export function accessMode(config: Config): "local" | "keys" | "public" {
+  return config.apiKeys.length ? "keys" : config.publicMode ? "public" : "local";
+}
+
+/** Paths anyone may read in every mode: the page, its assets, the API description, health. */
+const OPEN = /^\/($|static\/|vendor\/|docs($|\/)|openapi\.json$|health$)/;
+
+/** Name of the public-mode owner cookie. */
+export const OWNER_COOKIE = "finops_owner";
+
+async function sha256Hex(text: string): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Sets `owner` for every request, or refuses it (401) in API-key mode. */
+export function ownerMiddleware(config: Config): MiddlewareHandler<AppEnv> {
+  const mode = accessMode(config);
+  // Keys are compared by digest: the raw keys are never kept in a lookup or written anywhere.
+  const digests = Promise.all(config.apiKeys.map(sha256Hex));
+  return async (c, next) => {
+    if (mode === "local") c.set("owner", "local");
+    else if (mode === "keys") {
+      const auth = c.req.header("authorization") ?? "";
+      const m = auth.match(/^Bearer\s+(\S{1,512})$/i);
+      const digest = m ? await sha256Hex(m[1]) : null;
+      if (digest && (await digests).includes(digest)) c.set("owner", `key:${digest.slice(0, 16)}`);
+      else if (OPEN.test(c.req.path) && c.req.method === "GET") c.set("owner", "anonymous");
+      else throw new AuthError(m ? "Invalid API key." : "Missing API key: send Authorization: Bearer <key>.");
+    } else {
+      let id = getCookie(c, OWNER_COOKIE);
+      if (!id || !/^[0-9a-f]{32}$/.test(id)) {
+        id = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
+        const secure = new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto") === "https";
+        setCookie(c, OWNER_COOKIE, id, {
+          path: "/",
+          httpOnly: true,
+          sameSite: "Strict",
+          secure,
+          maxAge: 60 * 60 * 24 * 365,
+        });
+      }
+      c.set("owner", `anon:${id}`);
+    }
+    await next();
+  };
+}
+
+/** The caller's address as the listener saw it (proxies' headers are not trusted). */
+export function clientIp(c: Context): string {
+  const env = c.env as { remoteAddr?: { hostname?: string } } | undefined;
+  return env?.remoteAddr?.hostname ?? "unknown";
+}
+
+/** What is limited, and the per-client limit from the configuration (an IP gets five times it). */
+const KINDS = {
+  query: { what: "questions", max: (c: Config) => c.rateQueriesPerMin },
+  upload: { what: "uploads", max: (c: Config) => c.rateUploadsPerMin },
+  session: { what: "new sessions", max: (c: Config) => c.rateSessionsPerMin },
+} as const;
+
+/** Counts one request of a kind for the caller and its IP; throws 429 over the limit. */
+export async function rateLimit(deps: AppDeps, c: Context<AppEnv>, kind: keyof typeof KINDS): Promise<void> {
+  const k = KINDS[kind];
+  const max = k.max(deps.config);
+  const ip = clientIp(c);
+  const owner = c.get("owner");
+  // In local mode everyone is "local": the address is the client.
+  const client = owner === "local" ? `ip:${ip}` : owner;
+  await checkRateLimits(deps.kv, [
+    { key: `${kind}:client:${client}`, max, what: k.what },
+    { key: `${kind}:ip:${ip}`, max: max * 5, what: `${k.what} from this address` },
+  ]);
+}
