@@ -8,7 +8,7 @@ import type { Engine } from "../analytics/engine.ts";
 import { tableNames } from "../analytics/engine.ts";
 import { q } from "../analytics/schema.ts";
 import { tagValueExpr } from "../analytics/tags.ts";
-import type { ValueIndex } from "./planner.ts";
+import { MAX_NAMED_VALUE, type ValueIndex } from "./planner.ts";
 
 const CANONICAL_DIMS = [
   "ServiceName",
@@ -48,7 +48,8 @@ export async function buildValueIndex(engine: Engine, meta: DatasetMeta): Promis
   if (!keep.length) return {};
   const union = exprs.map((e, i) =>
     `SELECT * FROM (SELECT ${i} AS k, CAST(${e} AS VARCHAR) AS v, COUNT(*) AS n FROM ${view} ` +
-    `WHERE ${e} IS NOT NULL GROUP BY 2 ORDER BY n DESC LIMIT ${MAX_INDEXED_VALUES})`
+    `WHERE ${e} IS NOT NULL AND length(CAST(${e} AS VARCHAR)) <= ${MAX_NAMED_VALUE} ` +
+    `GROUP BY 2 ORDER BY n DESC LIMIT ${MAX_INDEXED_VALUES})`
   ).join(" UNION ALL ");
   const rs = await engine.query(meta.id, union);
   const index: ValueIndex = {};

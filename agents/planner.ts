@@ -57,6 +57,9 @@ export function headerWords(name: string): string {
   return name.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/[^A-Za-z0-9]+/g, " ").toLowerCase().trim();
 }
 
+/** Longest value the planner matches against question words. */
+export const MAX_NAMED_VALUE = 200;
+
 /** A value found in the question. */
 interface ValueMatch {
   column: string;
@@ -91,7 +94,8 @@ export function matchValues(text: string, values: ValueIndex): ValueMatch[] {
     }
     for (const { value } of vals) {
       const nv = normText(value);
-      if (nv.length < 2 || (/^\d+$/.test(nv) && nv.length < 6)) continue;
+      // Nobody types a 200-character value; long ones (notes, JSON) are never names to match.
+      if (nv.length < 2 || nv.length > MAX_NAMED_VALUE || (/^\d+$/.test(nv) && nv.length < 6)) continue;
       // Generic words ("storage") name a value only when the column is about providers.
       if (hasWords(t, nv) && (!STOP_WORDS.has(nv) || column === "ProviderName")) {
         out.push({ column, value, span: nv, strength: 3 + nv.length / 100 });
