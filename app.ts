@@ -12,6 +12,7 @@ import { assetRoutes } from "./routes/assets.ts";
 import type { AppDeps, AppEnv } from "./routes/deps.ts";
 import { chartRoutes } from "./routes/charts.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 import { queryRoutes } from "./routes/queries.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { uploadRoutes } from "./routes/uploads.ts";
@@ -53,6 +54,11 @@ export function buildApp(deps: AppDeps): OpenAPIHono<AppEnv> {
           "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
       );
     }
+    const route = c.req.routePath || "unmatched";
+    // Labels stay bounded whatever clients send: route patterns, known methods, statuses.
+    const method = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)$/.test(c.req.method) ? c.req.method : "OTHER";
+    deps.metrics.count("http_requests_total", { route, method, status: String(c.res.status) });
+    deps.metrics.observe("http_request_duration_seconds", { route }, (performance.now() - started) / 1000);
     deps.log.log("debug", "request", {
       request_id: requestId,
       method: c.req.method,
@@ -75,6 +81,7 @@ export function buildApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       e = new ValidationError(msg, err.status === 413 ? 413 : err.status === 415 ? 415 : 400);
     }
     const { status, body, headers } = toHttpError(e, c.get("requestId"));
+    deps.metrics.count("errors_total", { code: body.error.code });
     if (status >= 500) {
       deps.log.log("error", "unhandled error", {
         request_id: c.get("requestId"),
@@ -91,6 +98,7 @@ export function buildApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   uploadRoutes(app, deps);
   queryRoutes(app, deps);
   healthRoutes(app, deps);
+  metricsRoutes(app, deps);
   chartRoutes(app, deps);
   assetRoutes(app);
 

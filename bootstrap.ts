@@ -13,6 +13,7 @@ import { Engine } from "./analytics/engine.ts";
 import { buildApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { Metrics } from "./metrics.ts";
 import { sweepPendingDatasets } from "./memory/datasets.ts";
 import { SessionStore } from "./memory/sessions.ts";
 import type { AppDeps, AppEnv } from "./routes/deps.ts";
@@ -58,6 +59,7 @@ export async function startApp(config: Config, opts: { log?: Logger; engine?: En
     config,
     sessions,
     log,
+    metrics: new Metrics(),
     sampleDatasetId: null,
   };
   deps.sampleDatasetId = await ensureSample(deps, config.samplePath, {

@@ -111,6 +111,16 @@ export class Engine {
     return this.#where.size;
   }
 
+  /** Approximate bytes of the loaded datasets (what the memory budget counts). */
+  get loadedBytes(): number {
+    return [...this.#where.values()].reduce((s, e) => s + e.bytes, 0);
+  }
+
+  /** The memory budget for loaded datasets, in bytes. */
+  get budgetBytes(): number {
+    return this.#budget;
+  }
+
   /** Whether a dataset is loaded in some worker now. */
   isLoaded(datasetId: string): boolean {
     return this.#where.has(datasetId);

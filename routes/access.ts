@@ -18,7 +18,7 @@ export function accessMode(config: Config): "local" | "keys" | "public" {
 }
 
 /** Paths anyone may read in every mode: the page, its assets, the API description, health. */
-const OPEN = /^\/($|static\/|vendor\/|docs($|\/)|openapi\.json$|health$)/;
+const OPEN = /^\/($|static\/|vendor\/|docs($|\/)|openapi\.json$|health$|metrics$)/;
 
 /** Name of the public-mode owner cookie. */
 export const OWNER_COOKIE = "finops_owner";

@@ -6,6 +6,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AgentEnv } from "../agents/supervisor.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics.ts";
 import type { SessionStore } from "../memory/sessions.ts";
 
 /** Dependencies of the app. */
@@ -13,6 +14,8 @@ export interface AppDeps extends AgentEnv {
   config: Config;
   sessions: SessionStore;
   log: Logger;
+  /** Request, question and error counters for /metrics. */
+  metrics: Metrics;
   /** Id of the bundled sample dataset, if loaded. */
   sampleDatasetId: string | null;
 }

@@ -64,6 +64,7 @@ async function answer(
   const memory = await getEntities(deps.kv, id);
   const { reply, memory: nextMemory } = await supervise(deps, session, question, memory, progress);
   const ms = Math.round(performance.now() - started);
+  deps.metrics.observe("query_duration_seconds", { intent: reply.intent, planner: reply.planner }, ms / 1000);
   const now = new Date().toISOString();
   const saved = await appendMessages(
     deps.kv,

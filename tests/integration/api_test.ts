@@ -344,6 +344,31 @@ t("OpenAPI 3.1 document and the docs page with its own assets", async () => {
   await home.body?.cancel();
 });
 
+t("metrics: Prometheus text with requests by route, question latency by intent, errors by code", async () => {
+  const id = await newSession();
+  await call(`/session/${id}/query`, jsonReq("POST", { query: "total cost" }));
+  await call(`/session/${crypto.randomUUID()}/history`);
+  await app.request("/x", { method: "BREW" });
+  const r = await app.request("/metrics");
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get("content-type")!, /text\/plain; version=0\.0\.4/);
+  const text = await r.text();
+  assert.match(text, /http_requests_total\{route="\/session\/:id\/query",method="POST",status="200"\} \d+/);
+  assert.match(text, /http_request_duration_seconds_bucket\{route="\/session\/:id\/query",le="\+Inf"\} \d+/);
+  assert.match(text, /query_duration_seconds_count\{intent="finops_query",planner="builtin"\} \d+/);
+  assert.match(text, /errors_total\{code="not_found"\} \d+/);
+  assert.match(text, /method="OTHER"/, "unknown methods do not create new series");
+  assert.doesNotMatch(text, /BREW/);
+  assert.match(text, /sessions_active \d+/);
+  assert.match(text, /engine_datasets_loaded [1-9]/);
+  assert.match(text, /process_resident_memory_bytes \d+/);
+  assert.match(text, /llm_enabled 0/);
+  // Every sample line parses: name{labels} value.
+  for (const line of text.trim().split("\n").filter((l) => !l.startsWith("#"))) {
+    assert.match(line, /^[a-z_]+(\{[^}]*\})? [0-9.e+-]+$/, line);
+  }
+});
+
 Deno.test({
   name: "close the test app",
   ...engineTest,

@@ -72,6 +72,9 @@ Deno.test("system: the design document's flow against a real server, surviving a
     const del = await json(`${server.url}/session/${id}`, { method: "DELETE" });
     assert.equal(del.status, 200);
     assert.equal((await json(`${server.url}/session/${id}/history`)).status, 404);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, /http_requests_total\{route="\/session\/:id\/query",method="POST",status="200"\} [1-9]/);
+    assert.match(metrics, /process_resident_memory_bytes [1-9]/);
     const health = await json(`${server.url}/health`);
     assert.equal(health.body.status, "healthy");
     assert.doesNotMatch(server.output(), /focus_sample|BilledCost/, "logs carry no uploaded data");
