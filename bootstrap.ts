@@ -8,13 +8,13 @@ import { ValueIndexCache } from "./agents/context.ts";
 import { KnowledgeBase } from "./agents/knowledge.ts";
 import { createGroqClient } from "./agents/llm/client.ts";
 import type { LlmSettings } from "./agents/llm/agent.ts";
-import { dropDatasetIfPrivate, ensureSample } from "./agents/data_loader.ts";
+import { ensureSample } from "./agents/data_loader.ts";
 import { Engine } from "./analytics/engine.ts";
 import { buildApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { Metrics } from "./metrics.ts";
-import { sweepPendingDatasets } from "./memory/datasets.ts";
+import { sweepExpired, type SweepReport } from "./memory/lifecycle.ts";
 import { SessionStore } from "./memory/sessions.ts";
 import type { AppDeps, AppEnv } from "./routes/deps.ts";
 
@@ -22,8 +22,8 @@ import type { AppDeps, AppEnv } from "./routes/deps.ts";
 export interface Running {
   app: OpenAPIHono<AppEnv>;
   deps: AppDeps;
-  /** Removes expired sessions and abandoned uploads; returns what it removed. */
-  sweep(): Promise<{ sessions: number; pending: number }>;
+  /** Removes expired sessions, abandoned uploads and orphan chunks; returns what it removed. */
+  sweep(): Promise<SweepReport>;
   close(): Promise<void>;
 }
 
@@ -68,18 +68,13 @@ export async function startApp(config: Config, opts: { log?: Logger; engine?: En
   });
   const app = buildApp(deps);
 
-  async function sweep() {
-    let removed = 0;
-    for await (const e of kv.list<{ id: string; owner: string; lastActivity: string }>({ prefix: ["session"] })) {
-      const s = e.value as Parameters<SessionStore["delete"]>[0];
-      if (!sessions.isExpired(s)) continue;
-      await sessions.delete(s);
-      if (s.datasetId) await dropDatasetIfPrivate(deps, s.datasetId);
-      removed++;
-    }
-    const pending = await sweepPendingDatasets(kv, 60 * 60 * 1000);
-    return { sessions: removed, pending };
-  }
+  const sweep = () =>
+    sweepExpired(kv, sessions, {
+      onDatasetDeleted: async (id) => {
+        await engine.unload(id).catch(() => {});
+        deps.values.delete(id);
+      },
+    });
 
   return {
     app,

@@ -11,13 +11,16 @@ const config = loadConfig();
 const t0 = performance.now();
 const running = await startApp(config);
 const { deps } = running;
-await running.sweep();
-// Expired sessions and abandoned uploads are swept hourly.
-const sweeper = setInterval(() => {
+const sweepNow = () =>
   running.sweep().then((r) => {
-    if (r.sessions || r.pending) deps.log.log("info", "swept", r);
+    if (r.sessions || r.pending || r.orphans) deps.log.log("info", "swept", { ...r });
   }).catch((e) => deps.log.log("error", "sweep failed", { error: String(e) }));
-}, 60 * 60 * 1000);
+await sweepNow();
+// Expired sessions and abandoned uploads are swept hourly: by Deno.cron where the runtime has it
+// (Deno Deploy runs it even when no isolate is up), else by a timer.
+let sweeper: ReturnType<typeof setInterval> | undefined;
+if (typeof Deno.cron === "function") Deno.cron("finops-sweep", "17 * * * *", sweepNow);
+else sweeper = setInterval(sweepNow, 60 * 60 * 1000);
 
 const ac = new AbortController();
 const server = Deno.serve({
@@ -37,7 +40,7 @@ const server = Deno.serve({
 
 async function shutdown(signal: string) {
   deps.log.log("info", "shutting down", { signal });
-  clearInterval(sweeper);
+  if (sweeper !== undefined) clearInterval(sweeper);
   ac.abort();
   await server.finished;
   await running.close();
