@@ -82,22 +82,18 @@ export const ENV_VARS = [
   "GROQ_CUSTOM_HEADERS",
 ] as const;
 
-function num(v: string | undefined, def: number, name: string): number {
+/** Parses a number variable: positive by default, or at least zero when `allowZero`. */
+function num(v: string | undefined, def: number, name: string, allowZero = false): number {
   if (v === undefined || v === "") return def;
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got '${v}'`);
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && !allowZero)) {
+    throw new Error(`${name} must be ${allowZero ? "zero or " : ""}a positive number, got '${v}'`);
+  }
   return n;
 }
 
 function list(v: string | undefined): string[] {
   return (v ?? "").split(",").map((x) => x.trim()).filter(Boolean);
-}
-
-function nonNegative(v: string | undefined, def: number, name: string): number {
-  if (v === undefined || v === "") return def;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be zero or a positive number, got '${v}'`);
-  return n;
 }
 
 /** Reads the configuration from a variable lookup (defaults to `Deno.env.get`). */
@@ -120,7 +116,7 @@ export function loadConfig(get: (k: string) => string | undefined = (k) => Deno.
     groqModel: get("GROQ_MODEL")?.trim() || "llama-3.3-70b-versatile",
     groqBaseUrl: get("GROQ_BASE_URL")?.trim() || null,
     groqTimeoutMs: num(get("GROQ_TIMEOUT_MS"), 20_000, "GROQ_TIMEOUT_MS"),
-    groqMaxRetries: Math.floor(nonNegative(get("GROQ_MAX_RETRIES"), 2, "GROQ_MAX_RETRIES")),
+    groqMaxRetries: Math.floor(num(get("GROQ_MAX_RETRIES"), 2, "GROQ_MAX_RETRIES", true)),
     llmMode: get("FINOPS_LLM_MODE")?.trim().toLowerCase() === "always" ? "always" : "auto",
     llmTokenBudget: num(get("LLM_SESSION_TOKEN_BUDGET"), 200_000, "LLM_SESSION_TOKEN_BUDGET"),
     apiKeys: list(get("FINOPS_API_KEYS")),

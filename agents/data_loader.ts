@@ -10,6 +10,7 @@ import { ingestCsv } from "../analytics/ingest.ts";
 import {
   commitDataset,
   deleteDataset,
+  deleteDatasetIfPrivate,
   getDatasetMeta,
   readDatasetBytes,
   writeDatasetBytes,
@@ -62,11 +63,9 @@ export async function importCsv(
 
 /** Deletes a dataset (KV and engine) unless it is the shared sample. */
 export async function dropDatasetIfPrivate(env: AgentEnv, id: string): Promise<void> {
-  const meta = await getDatasetMeta(env.kv, id).catch(() => null);
-  if (meta?.shared) return;
+  if (!(await deleteDatasetIfPrivate(env.kv, id))) return;
   await env.engine.unload(id).catch(() => {});
   env.values.delete(id);
-  await deleteDataset(env.kv, id);
 }
 
 /**

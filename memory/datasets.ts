@@ -67,6 +67,17 @@ export async function deleteDataset(kv: Deno.Kv, id: string): Promise<void> {
   await kv.delete(keys.datasetPending(id));
 }
 
+/**
+ * Deletes a dataset unless it is the shared sample; returns whether it is gone (false: shared,
+ * kept). A dataset already without a record counts as private, so its chunks still go.
+ */
+export async function deleteDatasetIfPrivate(kv: Deno.Kv, id: string): Promise<boolean> {
+  const meta = (await kv.get<DatasetMeta>(keys.dataset(id))).value;
+  if (meta?.shared) return false;
+  await deleteDataset(kv, id);
+  return true;
+}
+
 /** Removes chunks of uploads that never committed (crashed or abandoned) older than `ageMs`. */
 export async function sweepPendingDatasets(kv: Deno.Kv, ageMs: number, now = Date.now()): Promise<number> {
   let n = 0;

@@ -5,8 +5,7 @@
  * by hand with `deno task cleanup`.
  * @module
  */
-import type { DatasetMeta } from "../analytics/dataset.ts";
-import { deleteDataset, sweepPendingDatasets } from "./datasets.ts";
+import { deleteDatasetIfPrivate, sweepPendingDatasets } from "./datasets.ts";
 import { deletePrefix } from "./blobs.ts";
 import { keys } from "./keys.ts";
 import type { SessionRecord, SessionStore } from "./sessions.ts";
@@ -37,10 +36,7 @@ export async function sweepExpired(
     if (!sessions.isExpired(s)) continue;
     await sessions.delete(s);
     report.sessions++;
-    if (!s.datasetId) continue;
-    const meta = (await kv.get<DatasetMeta>(keys.dataset(s.datasetId))).value;
-    if (meta?.shared) continue;
-    await deleteDataset(kv, s.datasetId);
+    if (!s.datasetId || !(await deleteDatasetIfPrivate(kv, s.datasetId))) continue;
     await opts.onDatasetDeleted?.(s.datasetId);
     report.datasets++;
   }

@@ -23,9 +23,12 @@ const OPEN = /^\/($|static\/|vendor\/|docs($|\/)|openapi\.json$|health$|metrics$
 /** Name of the public-mode owner cookie. */
 export const OWNER_COOKIE = "finops_owner";
 
+function hex(bytes: Uint8Array): string {
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 async function sha256Hex(text: string): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))));
 }
 
 /** Sets `owner` for every request, or refuses it (401) in API-key mode. */
@@ -45,7 +48,7 @@ export function ownerMiddleware(config: Config): MiddlewareHandler<AppEnv> {
     } else {
       let id = getCookie(c, OWNER_COOKIE);
       if (!id || !/^[0-9a-f]{32}$/.test(id)) {
-        id = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
+        id = hex(crypto.getRandomValues(new Uint8Array(16)));
         const secure = new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto") === "https";
         setCookie(c, OWNER_COOKIE, id, {
           path: "/",

@@ -81,8 +81,9 @@ export function assetRoutes(app: App): void {
     return fileResponse(packageDir("swagger-ui-dist") + name, "public, max-age=86400");
   });
   app.get("/vendor/:name", async (c) => {
-    const v = VENDOR[c.req.param("name")];
-    if (!v || !Object.hasOwn(VENDOR, c.req.param("name"))) throw new NotFoundError("Not found");
+    const name = c.req.param("name");
+    if (!Object.hasOwn(VENDOR, name)) throw new NotFoundError("Not found");
+    const v = VENDOR[name];
     const res = await fileResponse(packageDir(v.pkg) + v.file, "public, max-age=86400");
     if (!v.rewrite) return res;
     return new Response((await res.text()).replace(v.rewrite[0], v.rewrite[1]), { headers: res.headers });
