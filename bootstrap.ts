@@ -16,6 +16,7 @@ import { createLogger, type Logger } from "./log.ts";
 import { Metrics } from "./metrics.ts";
 import { sweepExpired, type SweepReport } from "./memory/lifecycle.ts";
 import { SessionStore } from "./memory/sessions.ts";
+import { openStore } from "./memory/store.ts";
 import type { AppDeps, AppEnv } from "./routes/deps.ts";
 
 /** A running app and how to stop it. */
@@ -30,11 +31,7 @@ export interface Running {
 /** Starts everything but the HTTP listener. */
 export async function startApp(config: Config, opts: { log?: Logger; engine?: Engine } = {}): Promise<Running> {
   const log = opts.log ?? createLogger(config.logLevel);
-  if (config.kvPath !== ":memory:") {
-    const dir = config.kvPath.replace(/[\\/][^\\/]*$/, "");
-    if (dir && dir !== config.kvPath) await Deno.mkdir(dir, { recursive: true });
-  }
-  const kv = await Deno.openKv(config.kvPath);
+  const kv = await openStore(config.kvPath);
   const engine = opts.engine ?? await Engine.start({ workers: config.engineWorkers, memoryMb: config.engineMemoryMb });
   const sessions = new SessionStore(kv, { maxAgeDays: config.maxSessionAgeDays });
   const llm: LlmSettings | null = config.groqApiKey

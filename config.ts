@@ -7,8 +7,11 @@
 export interface Config {
   port: number;
   host: string;
-  /** Path of the Deno KV file, or `:memory:`. */
-  kvPath: string;
+  /**
+   * Where Deno KV lives: a file path, `:memory:`, a KV Connect URL, or `null` for the runtime's
+   * own database (Deno Deploy's managed KV; the default there).
+   */
+  kvPath: string | null;
   maxUploadMb: number;
   maxSessionAgeDays: number;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -20,7 +23,7 @@ export interface Config {
   maxRows: number;
   /** Most columns accepted in one CSV. */
   maxColumns: number;
-  /** CSV preloaded into new sessions (path relative to the app). */
+  /** CSV preloaded into new sessions (default: the bundled one next to the code). */
   samplePath: string;
   /** Groq API key; without it the built-in planner answers everything. */
   groqApiKey: string | null;
@@ -55,6 +58,10 @@ export const ENV_VARS = [
   "PORT",
   "HOST",
   "FINOPS_KV_PATH",
+  // Set by Deno Deploy: the app then listens on all interfaces and uses the platform's KV.
+  "DENO_DEPLOYMENT_ID",
+  // Read by Deno.openKv for a KV Connect URL.
+  "DENO_KV_ACCESS_TOKEN",
   "MAX_UPLOAD_MB",
   "MAX_SESSION_AGE_DAYS",
   "LOG_LEVEL",
@@ -99,10 +106,12 @@ function list(v: string | undefined): string[] {
 /** Reads the configuration from a variable lookup (defaults to `Deno.env.get`). */
 export function loadConfig(get: (k: string) => string | undefined = (k) => Deno.env.get(k)): Config {
   const level = (get("LOG_LEVEL") ?? "info").toLowerCase();
+  const onDeploy = Boolean(get("DENO_DEPLOYMENT_ID"));
+  const kvVar = get("FINOPS_KV_PATH")?.trim();
   return {
     port: num(get("PORT"), 8000, "PORT"),
-    host: get("HOST") ?? "127.0.0.1",
-    kvPath: get("FINOPS_KV_PATH") ?? "./.data/finops.kv",
+    host: get("HOST") ?? (onDeploy ? "0.0.0.0" : "127.0.0.1"),
+    kvPath: kvVar === "default" ? null : kvVar || (onDeploy ? null : "./.data/finops.kv"),
     maxUploadMb: num(get("MAX_UPLOAD_MB"), 100, "MAX_UPLOAD_MB"),
     maxSessionAgeDays: num(get("MAX_SESSION_AGE_DAYS"), 7, "MAX_SESSION_AGE_DAYS"),
     logLevel: (["debug", "info", "warn", "error"].includes(level) ? level : "info") as Config["logLevel"],
@@ -111,7 +120,9 @@ export function loadConfig(get: (k: string) => string | undefined = (k) => Deno.
     maxQuestionChars: num(get("MAX_QUESTION_CHARS"), 2000, "MAX_QUESTION_CHARS"),
     maxRows: num(get("MAX_ROWS"), 5_000_000, "MAX_ROWS"),
     maxColumns: num(get("MAX_COLUMNS"), 1000, "MAX_COLUMNS"),
-    samplePath: get("FINOPS_SAMPLE_PATH") ?? "./data/sample_billing.csv",
+    // Next to the code, not the working directory: the same file under `deno task start`, a
+    // compiled binary (embedded with --include) and Deno Deploy.
+    samplePath: get("FINOPS_SAMPLE_PATH") ?? new URL("./data/sample_billing.csv", import.meta.url).pathname,
     groqApiKey: get("GROQ_API_KEY")?.trim() || null,
     groqModel: get("GROQ_MODEL")?.trim() || "llama-3.3-70b-versatile",
     groqBaseUrl: get("GROQ_BASE_URL")?.trim() || null,

@@ -6,8 +6,11 @@
  */
 import { startApp } from "./bootstrap.ts";
 import { loadConfig } from "./config.ts";
+import { describeStore } from "./memory/store.ts";
 
 const config = loadConfig();
+/** How long SIGTERM waits for requests in flight (systemd and Docker wait 90 s and 10 s by default). */
+const SHUTDOWN_GRACE_MS = 8_000;
 const t0 = performance.now();
 const running = await startApp(config);
 const { deps } = running;
@@ -22,11 +25,9 @@ let sweeper: ReturnType<typeof setInterval> | undefined;
 if (typeof Deno.cron === "function") Deno.cron("finops-sweep", "17 * * * *", sweepNow);
 else sweeper = setInterval(sweepNow, 60 * 60 * 1000);
 
-const ac = new AbortController();
 const server = Deno.serve({
   port: config.port,
   hostname: config.host,
-  signal: ac.signal,
   onListen: ({ hostname, port }) => {
     deps.log.log("info", "listening", {
       url: `http://${hostname}:${port}/`,
@@ -34,6 +35,7 @@ const server = Deno.serve({
       engine_ms: Math.round(deps.engine.startup.ms),
       duckdb: deps.engine.startup.version,
       sample_dataset: deps.sampleDatasetId,
+      kv: describeStore(config.kvPath),
     });
   },
 }, running.app.fetch);
@@ -41,8 +43,12 @@ const server = Deno.serve({
 async function shutdown(signal: string) {
   deps.log.log("info", "shutting down", { signal });
   if (sweeper !== undefined) clearInterval(sweeper);
-  ac.abort();
-  await server.finished;
+  // shutdown() stops accepting and waits for requests in flight (an abort signal would reset
+  // them); a stuck request gets a grace period, then KV and the engine close regardless.
+  const grace = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), SHUTDOWN_GRACE_MS));
+  if (await Promise.race([server.shutdown(), grace]) === "timeout") {
+    deps.log.log("warn", "shutdown grace period over, closing with requests in flight", { ms: SHUTDOWN_GRACE_MS });
+  }
   await running.close();
   Deno.exit(0);
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { fixture } from "../helpers/app.ts";
 import { cents, readCsvObjects, sumColumn } from "../helpers/csv.ts";
 import { startServer, startTaskArgs, tempKvPath } from "../helpers/server.ts";
+import { focusCsv } from "../../bench/gen.ts";
 import { httpError, lastToolResult, startMockGroq, text, toolCalls } from "../helpers/mock_groq.ts";
 
 async function json(url: string, init?: RequestInit) {
@@ -157,4 +158,45 @@ Deno.test("system: the start task's permissions deny files, processes, hosts and
   // What the app needs still works.
   assert.equal(r.read_data, "allowed");
   assert.equal(r.listen_loopback, "allowed");
+});
+
+Deno.test("system: SIGTERM lets the in-flight upload finish, refuses new connections, closes KV and exits 0", async () => {
+  const kv = tempKvPath();
+  const server = await startServer({ FINOPS_KV_PATH: kv.path });
+  try {
+    const id = (await json(`${server.url}/session/create`, { method: "POST" })).body.session_id;
+    const csv = focusCsv(150_000);
+    const fd = new FormData();
+    fd.append("file", new File([csv], "big.csv", { type: "text/csv" }));
+    const started = performance.now();
+    const upload = fetch(`${server.url}/session/${id}/upload-csv`, { method: "POST", body: fd });
+    // Wait until the server is working on it (it logs nothing until done: give it the body).
+    await new Promise((r) => setTimeout(r, 400));
+    server.child.kill("SIGTERM");
+    const res = await upload.catch((e) => {
+      throw new Error(`${e}\n${server.output()}`);
+    });
+    const body = await res.json();
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.equal(body.dataset.rows, 150_000);
+    const status = await server.child.status;
+    assert.equal(status.code, 0, server.output());
+    assert.ok(performance.now() - started > 400);
+    assert.match(server.output(), /"msg":"shutting down","signal":"SIGTERM"/);
+    assert.doesNotMatch(server.output(), /grace period over/);
+    await assert.rejects(fetch(`${server.url}/health`), "no new connections after shutdown");
+
+    // What the finished upload stored is whole: a new process answers from it.
+    const again = await startServer({ FINOPS_KV_PATH: kv.path });
+    try {
+      const q = await json(`${again.url}/session/${id}/query`, post({ query: "how many rows" }));
+      assert.equal(q.status, 200);
+      assert.match(q.body.response, /150,000/);
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    await server.stop("SIGKILL").catch(() => {});
+    kv.cleanup();
+  }
 });

@@ -197,4 +197,20 @@ Deno.test("config: the start and dev tasks allow exactly the variables the app r
     assert.deepEqual(allowed, [...ENV_VARS].sort(), name);
     assert.match(tasks[name], /--allow-net=\S*api\.groq\.com/);
   }
+  // The compiled binary embeds the start task's permission set, flag for flag.
+  const flags = (t: string) => t.split(/\s+/).filter((f) => /^--(allow|deny)-/.test(f)).sort();
+  assert.deepEqual(flags(tasks.compile), flags(tasks.start));
+});
+
+Deno.test("config: on Deno Deploy (no variables but the platform's) the app listens on all interfaces and uses the platform KV", () => {
+  const local = loadConfig(() => undefined);
+  assert.equal(local.kvPath, "./.data/finops.kv");
+  assert.equal(local.host, "127.0.0.1");
+  assert.ok(local.samplePath.endsWith("/data/sample_billing.csv") && local.samplePath.startsWith("/"));
+  const deploy = loadConfig((k) => (k === "DENO_DEPLOYMENT_ID" ? "abc123" : undefined));
+  assert.equal(deploy.kvPath, null);
+  assert.equal(deploy.host, "0.0.0.0");
+  const env: Record<string, string> = { DENO_DEPLOYMENT_ID: "abc123", FINOPS_KV_PATH: "https://kv.example/x" };
+  assert.equal(loadConfig((k) => env[k]).kvPath, "https://kv.example/x", "an explicit store wins");
+  assert.equal(loadConfig((k) => (k === "FINOPS_KV_PATH" ? "default" : undefined)).kvPath, null);
 });

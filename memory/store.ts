@@ -1,0 +1,30 @@
+/**
+ * Opens the app's Deno KV store from the configured location, in one place for the server and
+ * the cleanup task.
+ *
+ * ```ts
+ * const kv = await openStore("./.data/finops.kv"); // a file (its folder is created)
+ * const kv2 = await openStore(null); // the runtime's own database (Deno Deploy's KV)
+ * ```
+ * @module
+ */
+
+/** True for a location that is a file on this machine (not memory, a URL or the default). */
+export function isFilePath(location: string | null): location is string {
+  return location !== null && location !== ":memory:" && !/^https?:\/\//i.test(location);
+}
+
+/** Opens KV at `location`: a file path, `:memory:`, a KV Connect URL, or `null` for the default. */
+export async function openStore(location: string | null): Promise<Deno.Kv> {
+  if (isFilePath(location)) {
+    const dir = location.replace(/[\\/][^\\/]*$/, "");
+    if (dir && dir !== location) await Deno.mkdir(dir, { recursive: true });
+  }
+  return await Deno.openKv(location ?? undefined);
+}
+
+/** How a location is shown in logs: a KV Connect URL without its query, the default named. */
+export function describeStore(location: string | null): string {
+  if (location === null) return "default (runtime database)";
+  return /^https?:\/\//i.test(location) ? location.replace(/[?#].*$/, "") : location;
+}
