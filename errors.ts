@@ -72,6 +72,13 @@ export class RateLimitError extends AppError {
   }
 }
 
+/** A write lost to concurrent writers more often than retries allow: 409, try again shortly. */
+export class ConflictError extends AppError {
+  constructor(message: string) {
+    super(message, 409, "conflict", { "Retry-After": "1" });
+  }
+}
+
 /** The SQL engine failed (bad load, query error): 422 when the input caused it, else 500. */
 export class EngineError extends AppError {
   constructor(message: string, status: 422 | 500 | 503 = 500) {

@@ -45,17 +45,21 @@ export async function importCsv(
 ): Promise<DatasetMeta> {
   const { bytes: csv } = normaliseCsv(bytes, limits);
   const id = crypto.randomUUID();
-  let chunks = 0;
+  // Storing (gzip + KV on this thread) and loading (DuckDB in its worker) overlap: the store
+  // copies the bytes first, then the engine takes the buffer itself.
+  const storing = writeDatasetBytes(env.kv, id, csv);
+  storing.catch(() => {}); // awaited below; a failure there must not go unhandled meanwhile
   try {
-    chunks = await writeDatasetBytes(env.kv, id, csv);
-    // The engine takes ownership of the buffer it is given: hand it a copy only when KV still needs it.
     const ingested = await ingestCsv(env.engine, id, safeDisplayName(name), csv, { maxRows: limits.maxRows });
+    const chunks = await storing;
     const meta: DatasetMeta = { ...ingested, chunks, shared: opts.shared ?? false };
     const previous = await commitDataset(env.kv, meta, opts.sessionId);
     if (previous && previous !== id) await dropDatasetIfPrivate(env, previous);
     return meta;
   } catch (e) {
     await env.engine.unload(id).catch(() => {});
+    // Delete only after the store finished, or chunks written later would outlive the delete.
+    await storing.catch(() => {});
     await deleteDataset(env.kv, id).catch(() => {});
     throw e;
   }

@@ -1,16 +1,22 @@
 /**
- * Benchmarks (`deno task bench`): engine cold start, upload-to-queryable time for generated
- * FOCUS CSVs, and end-to-end latency of built-in planner questions through HTTP
- * (`app.request`), insight questions, and forecast quality on held-out months (synthetic series
- * and the bundled sample), and chart rendering per type. Prints a Markdown table.
+ * Benchmarks (`deno task bench`), one run, one Markdown table:
+ * 1. DuckDB-WASM (our engine worker) against native DuckDB (`@duckdb/node-api` under Node,
+ *    bench-only, installed into bench/native/) on the same generated FOCUS CSVs and the same
+ *    statements: load time and GROUP BY latency, with the ratio WASM/native.
+ * 2. The real server (the start task's permissions, its own KV) on 127.0.0.1 per size:
+ *    upload → queryable, resident and peak memory (/proc), planner questions end to end p50/p95
+ *    without and with a chart, forecast and anomaly scans.
+ * 3. Load (autocannon under Node): questions per second at 1, 10 and 50 clients with latency
+ *    percentiles, and /health latency while a large upload is ingested.
+ * 4. In-process: engine cold start, forecast quality on held-out data, chart rendering per type.
  *
- * Options: `--rows=100000` (comma-separated sizes), `--runs=30` (questions per size).
+ * Options: `--rows=100000,1000000` (sizes), `--runs=30` (questions per size), `--duration=10`
+ * (seconds per load level), `--skip-native`, `--skip-load`.
  * @module
  */
-import { startApp } from "../bootstrap.ts";
-import { loadConfig } from "../config.ts";
-import { Engine } from "../analytics/engine.ts";
-import { createLogger } from "../log.ts";
+import { Engine, tableNames } from "../analytics/engine.ts";
+import { loadCsvSql } from "../analytics/csv_sql.ts";
+import { NO_RATE_LIMITS, startServer, tempKvPath } from "../tests/helpers/server.ts";
 import { focusCsv } from "./gen.ts";
 import { renderChart } from "../analytics/charts/render.ts";
 import { buildSpec, type ChartInput, type ChartType } from "../analytics/charts/spec.ts";
@@ -20,8 +26,9 @@ import { readCsvObjects } from "../tests/helpers/csv.ts";
 import { syntheticSeries } from "../tests/helpers/synthetic.ts";
 
 const args = Object.fromEntries(Deno.args.map((a) => a.replace(/^--/, "").split("=")));
-const sizes = String(args.rows ?? "100000").split(",").map(Number);
+const sizes = String(args.rows ?? "100000,1000000").split(",").map(Number);
 const runs = Number(args.runs ?? 30);
+const duration = Number(args.duration ?? 10);
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -31,14 +38,8 @@ const f = (n: number) => n.toFixed(1);
 
 const rows: string[][] = [];
 const t0 = performance.now();
-const engine = await Engine.start();
+const engine = await Engine.start({ workers: 1, memoryMb: 8000 });
 rows.push(["engine cold start (DuckDB-WASM in a worker)", `${f(performance.now() - t0)} ms`]);
-
-const config = { ...loadConfig(() => undefined), kvPath: ":memory:", maxUploadMb: 500, logLevel: "error" as const };
-const t1 = performance.now();
-const running = await startApp(config, { engine, log: createLogger("error", () => {}) });
-rows.push(["app start incl. sample load (7,253 rows)", `${f(performance.now() - t1)} ms`]);
-const { app } = running;
 
 const QUESTIONS = [
   "total cost",
@@ -49,65 +50,212 @@ const QUESTIONS = [
   "compare april and may by service",
   "share of cost by service",
 ];
+const INSIGHTS = ["forecast next quarter", "any anomalies?", "why did costs go up in May?"];
 
-let lastSession = "";
-for (const n of sizes) {
-  const csv = new TextEncoder().encode(focusCsv(n));
-  const s = await (await app.request("/session/create", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ use_sample: false }),
-  })).json();
-  const fd = new FormData();
-  fd.append("file", new File([csv], `bench-${n}.csv`, { type: "text/csv" }));
-  const tu = performance.now();
-  const up = await app.request(`/session/${s.session_id}/upload-csv`, { method: "POST", body: fd });
-  if (up.status !== 200) throw new Error(`upload failed: ${await up.text()}`);
-  await up.json();
-  lastSession = s.session_id;
-  rows.push([
-    `upload → queryable, ${n.toLocaleString("en-US")} rows (${f(csv.byteLength / 1e6)} MB)`,
-    `${f(performance.now() - tu)} ms`,
-  ]);
-  const lat: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const q = QUESTIONS[i % QUESTIONS.length];
-    const tq = performance.now();
-    const r = await app.request(`/session/${s.session_id}/query`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query: q }),
-    });
-    if (r.status !== 200) throw new Error(`query failed: ${await r.text()}`);
-    await r.json();
-    lat.push(performance.now() - tq);
+const NATIVE = new URL("./native/", import.meta.url).pathname;
+const fmtRows = (n: number) => n.toLocaleString("en-US");
+
+/** Installs the bench-only Node tools once; false (with the reason printed) if impossible. */
+async function nodeTools(): Promise<boolean> {
+  try {
+    await Deno.stat(`${NATIVE}node_modules/@duckdb/node-api`);
+    await Deno.stat(`${NATIVE}node_modules/autocannon`);
+    return true;
+  } catch { /* install below */ }
+  const out = await new Deno.Command("npm", {
+    args: ["install", "--no-audit", "--no-fund", "--no-package-lock", "--prefix", NATIVE],
+    stdout: "piped",
+    stderr: "piped",
+  }).output().catch((e) => ({ success: false, stderr: new TextEncoder().encode(String(e)) }));
+  if (!out.success) {
+    console.error(`bench: Node tools unavailable: ${new TextDecoder().decode(out.stderr).slice(0, 300)}`);
   }
-  rows.push([
-    `question end to end, ${n.toLocaleString("en-US")} rows (${runs} runs)`,
-    `p50 ${f(pct(lat, 50))} ms, p95 ${f(pct(lat, 95))} ms`,
-  ]);
+  return out.success;
+}
+const haveNode = await nodeTools();
+
+// 1. DuckDB-WASM against native DuckDB: the same file, load statement and queries.
+const COMPARE = [
+  `SELECT "ServiceName", SUM("BilledCost") AS c FROM $TABLE GROUP BY 1 ORDER BY 2 DESC LIMIT 5`,
+  `SELECT "RegionId", "SubAccountName", SUM("EffectiveCost") AS c FROM $TABLE GROUP BY 1, 2`,
+  `SELECT substr("ChargePeriodStart", 1, 7) AS m, SUM("BilledCost") AS c FROM $TABLE GROUP BY 1 ORDER BY 1`,
+];
+const csvFiles = new Map<number, string>();
+for (const n of sizes) {
+  const path = await Deno.makeTempFile({ suffix: `-${n}.csv` });
+  await Deno.writeTextFile(path, focusCsv(n));
+  csvFiles.set(n, path);
+}
+if (haveNode && !args["skip-native"]) {
+  for (const n of sizes) {
+    const bytes = await Deno.readFile(csvFiles.get(n)!);
+    const mb = f(bytes.byteLength / 1e6);
+    const id = crypto.randomUUID();
+    const { raw } = tableNames(id);
+    const tl = performance.now();
+    await engine.loadCsv(id, bytes);
+    const wasmLoad = performance.now() - tl;
+    const wasmQ: number[] = [];
+    for (const sql of COMPARE) {
+      const lat: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const tq = performance.now();
+        await engine.query(id, sql.replaceAll("$TABLE", `"${raw}"`));
+        lat.push(performance.now() - tq);
+      }
+      wasmQ.push(pct(lat, 50));
+    }
+    await engine.unload(id);
+    const native = [];
+    for (const threads of [navigator.hardwareConcurrency, 1]) {
+      const spec = await Deno.makeTempFile({ suffix: ".json" });
+      await Deno.writeTextFile(
+        spec,
+        JSON.stringify({
+          csv: csvFiles.get(n),
+          loadSql: loadCsvSql("$TABLE", "$FILE"),
+          queries: COMPARE,
+          runs: 10,
+          threads,
+        }),
+      );
+      const out = await new Deno.Command("node", { args: [`${NATIVE}duckdb.mjs`, spec], stdout: "piped" }).output();
+      await Deno.remove(spec);
+      native.push(JSON.parse(new TextDecoder().decode(out.stdout)));
+    }
+    const [nat, nat1] = native;
+    rows.push([
+      `load ${fmtRows(n)} rows (${mb} MB): WASM ${engine.startup.version} vs native ${nat.version}`,
+      `WASM ${f(wasmLoad)} ms; native ${f(nat.loadMs)} ms (${nat.threads} threads), ${f(nat1.loadMs)} ms (1 thread); ` +
+      `ratio ${(wasmLoad / nat.loadMs).toFixed(1)}× (${(wasmLoad / nat1.loadMs).toFixed(1)}× single-threaded)`,
+    ]);
+    rows.push([
+      `GROUP BY p50 of 10, ${fmtRows(n)} rows: service top 5 / region×account / month`,
+      `WASM ${wasmQ.map(f).join(" / ")} ms; native ${nat.queries.map(f).join(" / ")} ms; ratio ${
+        wasmQ.map((w, i) => (w / nat.queries[i]).toFixed(1) + "×").join(" / ")
+      }`,
+    ]);
+  }
 }
 
-// Insight questions end to end on the last dataset above (the last size).
-const INSIGHTS = ["forecast next quarter", "any anomalies?", "why did costs go up in May?", "7-day moving average"];
-{
-  const n = sizes[sizes.length - 1];
+// 2. The real server, per size.
+const kvFile = tempKvPath();
+const server = await startServer({ FINOPS_KV_PATH: kvFile.path, MAX_UPLOAD_MB: "1000", ...NO_RATE_LIMITS });
+const pid = server.child.pid;
+/** Resident and peak resident memory of the server process in MB (Linux /proc). */
+function memory(): { rss: number; peak: number } | null {
+  try {
+    const st = Deno.readTextFileSync(`/proc/${pid}/status`);
+    const kb = (k: string) => Number(st.match(new RegExp(`${k}:\\s+(\\d+)`))?.[1] ?? NaN);
+    return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
+  } catch {
+    return null;
+  }
+}
+const memText = () => {
+  const m = memory();
+  return m ? `RSS ${f(m.rss)} MB, peak ${f(m.peak)} MB` : "n/a (no /proc)";
+};
+rows.push(["server idle after start (sample loaded)", memText()]);
+const jsonPost = (body: unknown): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(body),
+});
+async function ask(session: string, query: string) {
+  const tq = performance.now();
+  const r = await fetch(`${server.url}/session/${session}/query`, jsonPost({ query }));
+  const body = await r.json();
+  if (r.status !== 200) throw new Error(`query failed: ${JSON.stringify(body)}`);
+  return { ms: performance.now() - tq, chart: Boolean(body.chart_url) };
+}
+async function upload(session: string, path: string) {
+  const fd = new FormData();
+  fd.append("file", new File([await Deno.readFile(path)], "bench.csv", { type: "text/csv" }));
+  const tu = performance.now();
+  const r = await fetch(`${server.url}/session/${session}/upload-csv`, { method: "POST", body: fd });
+  if (r.status !== 200) throw new Error(`upload failed: ${await r.text()}`);
+  await r.body?.cancel();
+  return performance.now() - tu;
+}
+const sessionsBySize = new Map<number, string>();
+for (const n of sizes) {
+  const s = (await (await fetch(`${server.url}/session/create`, jsonPost({ use_sample: false }))).json()).session_id;
+  sessionsBySize.set(n, s);
+  const size = (await Deno.stat(csvFiles.get(n)!)).size;
+  const ms = await upload(s, csvFiles.get(n)!);
+  rows.push([`upload → queryable via HTTP, ${fmtRows(n)} rows (${f(size / 1e6)} MB)`, `${f(ms)} ms; ${memText()}`]);
+  const plain: number[] = [];
+  const charted: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = await ask(s, QUESTIONS[i % QUESTIONS.length]);
+    (r.chart ? charted : plain).push(r.ms);
+  }
+  rows.push([
+    `planner questions end to end, ${fmtRows(n)} rows (${runs} runs)`,
+    `without chart p50 ${f(pct(plain, 50))} / p95 ${f(pct(plain, 95))} ms (${plain.length}); ` +
+    `with chart p50 ${f(pct(charted, 50))} / p95 ${f(pct(charted, 95))} ms (${charted.length}); ${memText()}`,
+  ]);
   for (const q of INSIGHTS) {
     const lat: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const tq = performance.now();
-      const r = await app.request(`/session/${lastSession}/query`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ query: q }),
-      });
-      if (r.status !== 200) throw new Error(`insight failed: ${await r.text()}`);
-      await r.json();
-      lat.push(performance.now() - tq);
-    }
-    rows.push([`"${q}", ${n.toLocaleString("en-US")} rows (5 runs)`, `p50 ${f(pct(lat, 50))} ms`]);
+    for (let i = 0; i < 5; i++) lat.push((await ask(s, q)).ms);
+    rows.push([`"${q}", ${fmtRows(n)} rows (5 runs)`, `p50 ${f(pct(lat, 50))} ms`]);
   }
 }
+
+// 3. Load: autocannon against the server.
+async function autocannon(extra: string[], url: string, seconds: number) {
+  const out = await new Deno.Command("node", {
+    args: [`${NATIVE}node_modules/autocannon/autocannon.js`, "--json", "-d", String(seconds), ...extra, url],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}
+if (haveNode && !args["skip-load"]) {
+  const n = sizes[0];
+  const s = sessionsBySize.get(n)!;
+  for (const c of [1, 10, 50]) {
+    const r = await autocannon(
+      [
+        "-c",
+        String(c),
+        "-m",
+        "POST",
+        "-H",
+        "content-type=application/json",
+        "-b",
+        JSON.stringify({ query: "top 5 services last month" }),
+      ],
+      `${server.url}/session/${s}/query`,
+      duration,
+    );
+    rows.push([
+      `load: "top 5 services last month", ${fmtRows(n)} rows, ${c} client${c > 1 ? "s" : ""}, ${duration} s`,
+      `${
+        f(r.requests.average)
+      } req/s; p50 ${r.latency.p50} / p90 ${r.latency.p90} / p97.5 ${r.latency.p97_5} / p99 ${r.latency.p99} ms; ` +
+      `${r.errors} errors, ${r.non2xx} non-2xx`,
+    ]);
+  }
+  // /health while the largest file is ingested (a fresh session, so the upload really loads).
+  const big = sizes[sizes.length - 1];
+  const s2 = (await (await fetch(`${server.url}/session/create`, jsonPost({ use_sample: false }))).json()).session_id;
+  const health = autocannon(["-c", "1"], `${server.url}/health`, Math.max(5, Math.ceil(duration)));
+  await new Promise((r) => setTimeout(r, 500));
+  const ms = await upload(s2, csvFiles.get(big)!);
+  const h = await health;
+  rows.push([
+    `load: /health during a ${fmtRows(big)}-row upload (${f(ms)} ms of it inside the window)`,
+    `${
+      f(h.requests.average)
+    } req/s; p50 ${h.latency.p50} / p97.5 ${h.latency.p97_5} / p99 ${h.latency.p99} / max ${h.latency.max} ms; ` +
+    `${h.errors} errors`,
+  ]);
+}
+await server.stop();
+kvFile.cleanup();
+for (const p of csvFiles.values()) await Deno.remove(p);
 
 // Forecast quality on held-out months: synthetic series (known trend and weekly pattern) and
 // the bundled sample (June 2025 held out).
@@ -251,5 +399,4 @@ for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
 console.log(
   `\nMachine: ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}, DuckDB ${engine.startup.version}`,
 );
-await running.close();
 engine.close();

@@ -67,7 +67,10 @@ export async function deletePrefix(kv: Deno.Kv, prefix: Deno.KvKey): Promise<num
   return n;
 }
 
-/** Gzips bytes with the web-standard CompressionStream. */
+/**
+ * Gzips bytes with the web-standard CompressionStream. The input is copied into a Blob before
+ * the function returns its promise, so the caller may hand `bytes` on (transfer it) at once.
+ */
 export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());

@@ -12,11 +12,13 @@ import type { SessionRecord } from "./sessions.ts";
 /**
  * Writes the CSV's chunks under a pending marker. Nothing is visible until
  * {@link commitDataset}; a crash leaves only a pending marker the sweeper removes.
- * Returns the number of chunks written.
+ * Returns the number of chunks written. `csv` is copied before the promise is returned: the
+ * caller may transfer it to the engine while this runs.
  */
 export async function writeDatasetBytes(kv: Deno.Kv, datasetId: string, csv: Uint8Array): Promise<number> {
+  const packing = gzip(csv);
   await kv.set(keys.datasetPending(datasetId), { createdAt: new Date().toISOString() });
-  const packed = await gzip(csv);
+  const packed = await packing;
   return await writeChunks(kv, packed, (n) => keys.datasetChunk(datasetId, n));
 }
 

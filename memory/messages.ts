@@ -2,6 +2,7 @@
  * Conversation history in Deno KV: messages in order under the session.
  * @module
  */
+import { ConflictError, NotFoundError } from "../errors.ts";
 import { keys } from "./keys.ts";
 import type { SessionRecord } from "./sessions.ts";
 
@@ -17,24 +18,49 @@ export interface StoredMessage {
 /** Messages in the short-term window (the last five turns). */
 export const SHORT_TERM_MESSAGES = 10;
 
-/** Thrown when a concurrent writer changed the session first. */
-export class ConflictError extends Error {}
+/** Appends in flight per session in this process: they queue here instead of racing in KV. */
+const queues = new Map<string, Promise<unknown>>();
+
+/** Runs `fn` after the previous append for the same session in this process has settled. */
+function serialised<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {
+  const prev = queues.get(sessionId) ?? Promise.resolve();
+  const run = prev.then(fn, fn);
+  const tail = run.catch(() => {});
+  queues.set(sessionId, tail);
+  void tail.then(() => {
+    if (queues.get(sessionId) === tail) queues.delete(sessionId);
+  });
+  return run;
+}
 
 /**
  * Appends messages to a session atomically with its record (`messageCount`, `lastActivity`)
  * and, when given, its entity memory, so history order is exact even under concurrent
  * requests. Retries on conflict.
  */
-export async function appendMessages(
+export function appendMessages(
   kv: Deno.Kv,
   sessionId: string,
   messages: StoredMessage[],
   opts: { entities?: unknown; now?: () => Date } = {},
 ): Promise<SessionRecord> {
+  // Turns of one session queue in this process (50 parallel questions on one session made 24
+  // of them exhaust the optimistic retries); other processes on the same KV still race, so
+  // the commit stays checked and retried with a jittered backoff.
+  return serialised(sessionId, () => appendChecked(kv, sessionId, messages, opts));
+}
+
+async function appendChecked(
+  kv: Deno.Kv,
+  sessionId: string,
+  messages: StoredMessage[],
+  opts: { entities?: unknown; now?: () => Date },
+): Promise<SessionRecord> {
   const now = opts.now ?? (() => new Date());
   for (let attempt = 0; attempt < 20; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * 2 ** attempt)));
     const e = await kv.get<SessionRecord>(keys.session(sessionId));
-    if (!e.value) throw new ConflictError("session vanished");
+    if (!e.value) throw new NotFoundError(`Session '${sessionId}' not found`);
     const s: SessionRecord = {
       ...e.value,
       messageCount: e.value.messageCount + messages.length,

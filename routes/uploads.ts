@@ -1,14 +1,14 @@
 /**
- * `POST /session/{id}/upload-csv`: multipart (field `file`) or a raw `text/csv` body. The size
- * limit is enforced while the body streams in, before it is buffered.
+ * `POST /session/{id}/upload-csv`: multipart (field `file`) or a raw `text/csv` body, either
+ * possibly gzip (`.csv.gz`). The size limit is enforced while the body streams in (upload_body.ts).
  * @module
  */
-import { bodyLimit } from "hono/body-limit";
 import { importCsv } from "../agents/data_loader.ts";
 import { ValidationError } from "../errors.ts";
 import { rateLimit } from "./access.ts";
 import type { App, AppDeps } from "./deps.ts";
 import { errorResponses, SessionParams, UploadResponse } from "./schemas.ts";
+import { readUpload } from "./upload_body.ts";
 import { datasetView } from "./views.ts";
 
 const CSV_TYPES = /^(text\/csv|application\/csv|text\/plain|application\/vnd\.ms-excel|application\/octet-stream)?$/;
@@ -22,7 +22,8 @@ export function uploadRoutes(app: App, deps: AppDeps): void {
     tags: ["data"],
     summary: "Upload a billing CSV (FOCUS, AWS CUR, Azure, GCP, OCI or any cost CSV)",
     description: `Multipart form with field \`file\`, or the CSV itself as a \`text/csv\` body. ` +
-      `At most ${deps.config.maxUploadMb} MB. The format is detected and mapped to FOCUS column names.`,
+      `At most ${deps.config.maxUploadMb} MB after inflating a gzip file (.csv.gz exports are accepted as they are). ` +
+      `The format is detected and mapped to FOCUS column names.`,
     request: {
       params: SessionParams,
       body: {
@@ -48,45 +49,18 @@ export function uploadRoutes(app: App, deps: AppDeps): void {
       await rateLimit(deps, c, "upload");
       await next();
     },
-    bodyLimit({
-      maxSize: maxBytes,
-      onError: () => {
-        throw new ValidationError(`The upload is larger than ${deps.config.maxUploadMb} MB.`, 413);
-      },
-    }),
     async (c) => {
       const id = c.req.param("id");
-      const type = (c.req.header("content-type") ?? "").toLowerCase();
-      let name: string;
-      let bytes: Uint8Array;
-      if (type.startsWith("multipart/form-data")) {
-        let form: FormData;
-        try {
-          form = await c.req.raw.formData();
-        } catch (e) {
-          if (e instanceof ValidationError) throw e;
-          throw new ValidationError("The multipart body could not be read.", 400);
-        }
-        const file = form.get("file");
-        if (!(file instanceof File)) throw new ValidationError("Missing form field 'file' (the CSV file).", 400);
-        const ftype = file.type.toLowerCase().split(";")[0].trim();
-        if (!CSV_TYPES.test(ftype) && !/\.csv$/i.test(file.name)) {
-          throw new ValidationError(`Unsupported file type '${ftype}': upload a CSV file.`, 415);
-        }
-        if (/\.(parquet|xlsx?|zip|gz|json|pdf)$/i.test(file.name) && !CSV_TYPES.test(ftype)) {
-          throw new ValidationError("Only CSV files are accepted.", 415);
-        }
-        name = file.name;
-        bytes = new Uint8Array(await file.arrayBuffer());
-      } else if (/^(text\/csv|application\/csv)/.test(type)) {
-        name = c.req.query("name") ?? "upload.csv";
-        bytes = new Uint8Array(await c.req.arrayBuffer());
-      } else {
-        throw new ValidationError(
-          `Unsupported content type '${type || "none"}': send multipart/form-data with a 'file' field, or text/csv.`,
-          415,
-        );
+      const file = await readUpload(c.req.raw, maxBytes, { fallbackName: c.req.query("name") });
+      const ftype = file.type;
+      if (!CSV_TYPES.test(ftype) && !/\.csv$/i.test(file.name)) {
+        throw new ValidationError(`Unsupported file type '${ftype}': upload a CSV file.`, 415);
       }
+      if (/\.(parquet|xlsx?|zip|gz|json|pdf)$/i.test(file.name) && !CSV_TYPES.test(ftype)) {
+        throw new ValidationError("Only CSV files are accepted.", 415);
+      }
+      const name = file.name;
+      const bytes = file.bytes;
       const meta = await importCsv(
         deps,
         name,

@@ -369,6 +369,21 @@ t("metrics: Prometheus text with requests by route, question latency by intent, 
   }
 });
 
+t("concurrency: 60 questions at once on one session all succeed, each turn's pair adjacent in history", async () => {
+  const id = await newSession();
+  const qs = Array.from({ length: 60 }, (_, i) => (i % 2 ? "total cost" : "top 3 services"));
+  const replies = await Promise.all(qs.map((q) => call(`/session/${id}/query`, jsonReq("POST", { query: q }))));
+  assert.deepEqual(replies.map((r) => r.status), qs.map(() => 200));
+  assert.deepEqual(replies.map((r) => r.body.turn_number).sort((a, b) => a - b), qs.map((_, i) => i + 1));
+  const h = await call(`/session/${id}/history?limit=200`);
+  assert.equal(h.body.total_messages, 120);
+  const msgs = h.body.history as { role: string; content: string }[];
+  for (let i = 0; i < msgs.length; i += 2) {
+    assert.equal(msgs[i].role, "user");
+    assert.equal(msgs[i + 1].role, "assistant");
+  }
+});
+
 Deno.test({
   name: "close the test app",
   ...engineTest,

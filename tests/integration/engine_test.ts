@@ -101,3 +101,24 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "engine: types are sniffed from a sample; a later value that does not fit reloads with the whole file sniffed",
+  ...engineTest,
+  async fn() {
+    const engine = await sharedEngine();
+    const id = crypto.randomUUID();
+    // 30,000 integer costs, then one with cents and one word, past DuckDB's 20,480-row sample.
+    const lines = ["d,n,label"];
+    for (let i = 0; i < 30_000; i++) lines.push(`2024-01-01,${i % 7},7`);
+    lines.push("2024-01-02,0.25,seven");
+    const cols = await engine.loadCsv(id, enc(lines.join("\n") + "\n"));
+    assert.deepEqual(cols.rows.map((r) => [r[0], r[1]]), [["d", "VARCHAR"], ["n", "DOUBLE"], ["label", "VARCHAR"]]);
+    const { raw } = tableNames(id);
+    const rs = await engine.query(id, `SELECT COUNT(*), SUM(n), COUNT(*) FILTER (WHERE label = 'seven') FROM "${raw}"`);
+    let expected = 0.25;
+    for (let i = 0; i < 30_000; i++) expected += i % 7;
+    assert.deepEqual(rs.rows, [[30_001, expected, 1]]);
+    await engine.unload(id);
+  },
+});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { normaliseCsv, parseHeader } from "../../analytics/csv_input.ts";
+import { isUtf8, normaliseCsv, parseHeader } from "../../analytics/csv_input.ts";
 import { ValidationError } from "../../errors.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -60,4 +60,26 @@ Deno.test("normaliseCsv: empty, whitespace, header-only, binary and too wide fil
 
 Deno.test("parseHeader honours quotes", () => {
   assert.deepEqual(parseHeader('"a,b","c""d",e'), ["a,b", 'c"d', "e"]);
+});
+
+Deno.test("isUtf8: ASCII, multi-byte after a long ASCII run, broken and truncated sequences, any alignment", () => {
+  const ascii = "a,b\n".repeat(5000);
+  assert.equal(isUtf8(enc(ascii)), true);
+  assert.equal(isUtf8(enc(ascii + "Zürich,€5\n" + ascii)), true);
+  const bad = enc(ascii + "x\n");
+  bad[bad.length - 2] = 0xe9; // a lone Windows-1252 'é'
+  assert.equal(isUtf8(bad), false);
+  assert.equal(isUtf8(enc(ascii + "€").subarray(0, ascii.length + 2)), false, "cut inside a character");
+  const shifted = enc("_" + ascii + "ü");
+  assert.equal(isUtf8(shifted.subarray(1)), true, "unaligned view");
+  // Crossing the 1 MiB decode step inside a multi-byte character.
+  const big = enc("a".repeat((1 << 20) - 1) + "€" + "b".repeat(10));
+  assert.equal(isUtf8(big), true);
+});
+
+Deno.test("normaliseCsv: a NUL far past the first 8 KiB is still refused, and so is Windows-1252 with NUL", () => {
+  const b = enc("date,cost\n" + "2024-01-01,1\n".repeat(2000) + "x\0y\n");
+  assert.throws(() => normaliseCsv(b), (e: ValidationError) => e.status === 415 && /NUL/.test(e.message));
+  const w = new Uint8Array([...enc("date,cost\n2024-01-01,1\n"), 0xe9, 0, 0x0a]);
+  assert.throws(() => normaliseCsv(w), (e: ValidationError) => e.status === 415);
 });
