@@ -165,23 +165,24 @@ Deno.test("system: SIGTERM lets the in-flight upload finish, refuses new connect
   const server = await startServer({ FINOPS_KV_PATH: kv.path });
   try {
     const id = (await json(`${server.url}/session/create`, { method: "POST" })).body.session_id;
-    const csv = focusCsv(150_000);
+    const csv = focusCsv(300_000);
     const fd = new FormData();
     fd.append("file", new File([csv], "big.csv", { type: "text/csv" }));
     const started = performance.now();
     const upload = fetch(`${server.url}/session/${id}/upload-csv`, { method: "POST", body: fd });
-    // Wait until the server is working on it (it logs nothing until done: give it the body).
-    await new Promise((r) => setTimeout(r, 400));
+    // SIGTERM once the 45 MB body has arrived and the server is loading it (~3 s of work here).
+    // A body still arriving at SIGTERM is cut by the runtime's shutdown (400): noted, not hidden.
+    await new Promise((r) => setTimeout(r, 1000));
     server.child.kill("SIGTERM");
     const res = await upload.catch((e) => {
       throw new Error(`${e}\n${server.output()}`);
     });
     const body = await res.json();
     assert.equal(res.status, 200, JSON.stringify(body));
-    assert.equal(body.dataset.rows, 150_000);
+    assert.equal(body.dataset.rows, 300_000);
     const status = await server.child.status;
     assert.equal(status.code, 0, server.output());
-    assert.ok(performance.now() - started > 400);
+    assert.ok(performance.now() - started > 1000, "the upload was still in flight at SIGTERM");
     assert.match(server.output(), /"msg":"shutting down","signal":"SIGTERM"/);
     assert.doesNotMatch(server.output(), /grace period over/);
     await assert.rejects(fetch(`${server.url}/health`), "no new connections after shutdown");
@@ -191,7 +192,7 @@ Deno.test("system: SIGTERM lets the in-flight upload finish, refuses new connect
     try {
       const q = await json(`${again.url}/session/${id}/query`, post({ query: "how many rows" }));
       assert.equal(q.status, 200);
-      assert.match(q.body.response, /150,000/);
+      assert.match(q.body.response, /300,000/);
     } finally {
       await again.stop();
     }
