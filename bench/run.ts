@@ -17,6 +17,8 @@
 import { Engine, tableNames } from "../analytics/engine.ts";
 import { loadCsvSql } from "../analytics/csv_sql.ts";
 import { NO_RATE_LIMITS, startServer, tempKvPath } from "../tests/helpers/server.ts";
+import { jsonReq } from "../tests/helpers/app.ts";
+import { percentile, processMemoryMb } from "./measure.ts";
 import { focusCsv } from "./gen.ts";
 import { renderChart } from "../analytics/charts/render.ts";
 import { buildSpec, type ChartInput, type ChartType } from "../analytics/charts/spec.ts";
@@ -30,10 +32,6 @@ const sizes = String(args.rows ?? "100000,1000000").split(",").map(Number);
 const runs = Number(args.runs ?? 30);
 const duration = Number(args.duration ?? 10);
 
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
 const f = (n: number) => n.toFixed(1);
 
 const rows: string[][] = [];
@@ -103,7 +101,7 @@ if (haveNode && !args["skip-native"]) {
         await engine.query(id, sql.replaceAll("$TABLE", `"${raw}"`));
         lat.push(performance.now() - tq);
       }
-      wasmQ.push(pct(lat, 50));
+      wasmQ.push(percentile(lat, 50));
     }
     await engine.unload(id);
     const native = [];
@@ -142,29 +140,14 @@ if (haveNode && !args["skip-native"]) {
 const kvFile = tempKvPath();
 const server = await startServer({ FINOPS_KV_PATH: kvFile.path, MAX_UPLOAD_MB: "1000", ...NO_RATE_LIMITS });
 const pid = server.child.pid;
-/** Resident and peak resident memory of the server process in MB (Linux /proc). */
-function memory(): { rss: number; peak: number } | null {
-  try {
-    const st = Deno.readTextFileSync(`/proc/${pid}/status`);
-    const kb = (k: string) => Number(st.match(new RegExp(`${k}:\\s+(\\d+)`))?.[1] ?? NaN);
-    return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
-  } catch {
-    return null;
-  }
-}
 const memText = () => {
-  const m = memory();
+  const m = processMemoryMb(pid);
   return m ? `RSS ${f(m.rss)} MB, peak ${f(m.peak)} MB` : "n/a (no /proc)";
 };
 rows.push(["server idle after start (sample loaded)", memText()]);
-const jsonPost = (body: unknown): RequestInit => ({
-  method: "POST",
-  headers: { "content-type": "application/json" },
-  body: JSON.stringify(body),
-});
 async function ask(session: string, query: string) {
   const tq = performance.now();
-  const r = await fetch(`${server.url}/session/${session}/query`, jsonPost({ query }));
+  const r = await fetch(`${server.url}/session/${session}/query`, jsonReq("POST", { query }));
   const body = await r.json();
   if (r.status !== 200) throw new Error(`query failed: ${JSON.stringify(body)}`);
   return { ms: performance.now() - tq, chart: Boolean(body.chart_url) };
@@ -180,7 +163,8 @@ async function upload(session: string, path: string) {
 }
 const sessionsBySize = new Map<number, string>();
 for (const n of sizes) {
-  const s = (await (await fetch(`${server.url}/session/create`, jsonPost({ use_sample: false }))).json()).session_id;
+  const s =
+    (await (await fetch(`${server.url}/session/create`, jsonReq("POST", { use_sample: false }))).json()).session_id;
   sessionsBySize.set(n, s);
   const size = (await Deno.stat(csvFiles.get(n)!)).size;
   const ms = await upload(s, csvFiles.get(n)!);
@@ -193,13 +177,15 @@ for (const n of sizes) {
   }
   rows.push([
     `planner questions end to end, ${fmtRows(n)} rows (${runs} runs)`,
-    `without chart p50 ${f(pct(plain, 50))} / p95 ${f(pct(plain, 95))} ms (${plain.length}); ` +
-    `with chart p50 ${f(pct(charted, 50))} / p95 ${f(pct(charted, 95))} ms (${charted.length}); ${memText()}`,
+    `without chart p50 ${f(percentile(plain, 50))} / p95 ${f(percentile(plain, 95))} ms (${plain.length}); ` +
+    `with chart p50 ${f(percentile(charted, 50))} / p95 ${
+      f(percentile(charted, 95))
+    } ms (${charted.length}); ${memText()}`,
   ]);
   for (const q of INSIGHTS) {
     const lat: number[] = [];
     for (let i = 0; i < 5; i++) lat.push((await ask(s, q)).ms);
-    rows.push([`"${q}", ${fmtRows(n)} rows (5 runs)`, `p50 ${f(pct(lat, 50))} ms`]);
+    rows.push([`"${q}", ${fmtRows(n)} rows (5 runs)`, `p50 ${f(percentile(lat, 50))} ms`]);
   }
 }
 
@@ -240,7 +226,8 @@ if (haveNode && !args["skip-load"]) {
   }
   // /health while the largest file is ingested (a fresh session, so the upload really loads).
   const big = sizes[sizes.length - 1];
-  const s2 = (await (await fetch(`${server.url}/session/create`, jsonPost({ use_sample: false }))).json()).session_id;
+  const s2 =
+    (await (await fetch(`${server.url}/session/create`, jsonReq("POST", { use_sample: false }))).json()).session_id;
   const health = autocannon(["-c", "1"], `${server.url}/health`, Math.max(5, Math.ceil(duration)));
   await new Promise((r) => setTimeout(r, 500));
   const ms = await upload(s2, csvFiles.get(big)!);
@@ -389,7 +376,7 @@ for (const p of csvFiles.values()) await Deno.remove(p);
       await renderChart(buildSpec(type, input));
       lat.push(performance.now() - tc);
     }
-    times.push(`${type} ${f(pct(lat, 50))}`);
+    times.push(`${type} ${f(percentile(lat, 50))}`);
   }
   rows.push(["chart render, warm, p50 of 5 (ms)", times.join(", ")]);
 }

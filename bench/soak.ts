@@ -9,6 +9,7 @@
  */
 import { linearRegression } from "simple-statistics";
 import { NO_RATE_LIMITS, startServer, tempKvPath } from "../tests/helpers/server.ts";
+import { percentile, processMemoryMb } from "./measure.ts";
 
 const args = Object.fromEntries(Deno.args.map((a) => a.replace(/^--/, "").split("=")));
 const seconds = Number(args.seconds ?? 180);
@@ -29,10 +30,7 @@ const QUESTIONS = [
   "what is a savings plan?",
 ];
 
-function rssMb(): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  return Number(status.match(/VmRSS:\s+(\d+)/)![1]) / 1024;
-}
+const rssMb = () => processMemoryMb(pid)!.rss;
 
 const latencies: number[] = [];
 const errors: string[] = [];
@@ -86,8 +84,7 @@ samples.push([(Date.now() - t0) / 1000, rssMb()]);
 await server.stop("SIGTERM");
 kv.cleanup();
 
-const sorted = [...latencies].sort((a, b) => a - b);
-const p = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
+const p = (q: number) => Math.round(percentile(latencies, q * 100));
 const half = samples.slice(Math.floor(samples.length / 2));
 const slope = linearRegression(half).m * 60;
 console.log(`soak: ${seconds} s, ${clients} clients, ${requests} requests, ${errors.length} errors`);

@@ -9,9 +9,11 @@
  * @module
  */
 
+const isUrl = (location: string) => /^https?:\/\//i.test(location);
+
 /** True for a location that is a file on this machine (not memory, a URL or the default). */
 export function isFilePath(location: string | null): location is string {
-  return location !== null && location !== ":memory:" && !/^https?:\/\//i.test(location);
+  return location !== null && location !== ":memory:" && !isUrl(location);
 }
 
 /** Opens KV at `location`: a file path, `:memory:`, a KV Connect URL, or `null` for the default. */
@@ -26,5 +28,5 @@ export async function openStore(location: string | null): Promise<Deno.Kv> {
 /** How a location is shown in logs: a KV Connect URL without its query, the default named. */
 export function describeStore(location: string | null): string {
   if (location === null) return "default (runtime database)";
-  return /^https?:\/\//i.test(location) ? location.replace(/[?#].*$/, "") : location;
+  return isUrl(location) ? location.replace(/[?#].*$/, "") : location;
 }
