@@ -27,7 +27,7 @@ const query = createRoute({
   },
   responses: {
     200: { description: "The answer", content: { "application/json": { schema: QueryResponse } } },
-    ...errorResponses(400, 404, 422, 429),
+    ...errorResponses(400, 404, 409, 422, 429),
   },
 });
 
@@ -45,7 +45,7 @@ const queryStream = createRoute({
   },
   responses: {
     200: { description: "The event stream", content: { "text/event-stream": { schema: z.string() } } },
-    ...errorResponses(400, 404, 422, 429),
+    ...errorResponses(400, 404, 409, 422, 429),
   },
 });
 

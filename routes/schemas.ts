@@ -184,6 +184,7 @@ export function errorResponses(...codes: number[]) {
     400: "Malformed request (the field is named in the message)",
     401: "Missing or invalid API key (API-key mode, FINOPS_API_KEYS)",
     404: "Unknown session",
+    409: "The session was changed by too many concurrent writers (Retry-After: try again)",
     413: "Upload larger than MAX_UPLOAD_MB",
     415: "Not a CSV file",
     422: "CSV or question that cannot be processed",

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { cents, readCsvObjects, sumColumn } from "../helpers/csv.ts";
 import { engineTest, fixture, jsonReq, kvKeys, testApp, uploadReq } from "../helpers/app.ts";
+import { gzip } from "../../memory/blobs.ts";
 
 const running = await testApp({ maxUploadMb: 1 });
 const { app, deps } = running;
@@ -176,6 +177,7 @@ t("errors: unknown session → 404 on every session route", async () => {
 
 t("uploads: bad files get their status and change nothing in KV", async () => {
   const id = await newSession();
+  const gzipped = await gzip(new TextEncoder().encode("date,cost\n" + "2024-01-01,1\n".repeat(500)));
   const before = await kvKeys(deps.kv);
   const cases: [RequestInit, number, RegExp][] = [
     [uploadReq(new Uint8Array(2 * 1024 * 1024).fill(65)), 413, /larger than 1 MB/],
@@ -186,6 +188,9 @@ t("uploads: bad files get their status and change nothing in KV", async () => {
     [uploadReq("name,email\nann,a@x\n"), 422, /No billing data recognised/],
     [{ method: "POST", headers: { "content-type": "application/json" }, body: "{}" }, 415, /multipart/],
     [{ method: "POST", body: new FormData() }, 400, /'file'/],
+    // Gzip files: one that inflates past the limit stops there, a damaged one is refused.
+    [uploadReq(await gzip(new Uint8Array(2 * 1024 * 1024).fill(65)), "cur.csv.gz", "application/gzip"), 413, /larger/],
+    [uploadReq(gzipped.subarray(0, gzipped.byteLength - 12), "cur.csv.gz", "application/gzip"), 422, /damaged/],
   ];
   for (const [init, status, msg] of cases) {
     const r = await call(`/session/${id}/upload-csv`, init);
@@ -382,6 +387,17 @@ t("concurrency: 60 questions at once on one session all succeed, each turn's pai
     assert.equal(msgs[i].role, "user");
     assert.equal(msgs[i + 1].role, "assistant");
   }
+});
+
+t("uploads: a .csv.gz export is inflated and loaded like the CSV itself", async () => {
+  const id = await newSession(false);
+  const packed = await gzip(Deno.readFileSync(fixture("focus_sample.csv")));
+  const up = await call(`/session/${id}/upload-csv`, uploadReq(packed, "focus_sample.csv.gz", "application/gzip"));
+  assert.equal(up.status, 200, JSON.stringify(up.body));
+  assert.equal(up.body.dataset.rows, 1000);
+  assert.equal(up.body.dataset.name, "focus_sample.csv");
+  const total = await ask(id, "Show total billed cost");
+  assert.equal(cents(total.result.rows[0][0]), cents(sumColumn(focusRows, "BilledCost")));
 });
 
 Deno.test({
