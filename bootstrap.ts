@@ -9,6 +9,7 @@ import { KnowledgeBase } from "./agents/knowledge.ts";
 import { createGroqClient } from "./agents/llm/client.ts";
 import type { LlmSettings } from "./agents/llm/agent.ts";
 import { ensureSample } from "./agents/data_loader.ts";
+import { ChartRenderer } from "./analytics/charts/renderer.ts";
 import { Engine } from "./analytics/engine.ts";
 import { buildApp } from "./app.ts";
 import type { Config } from "./config.ts";
@@ -29,10 +30,14 @@ export interface Running {
 }
 
 /** Starts everything but the HTTP listener. */
-export async function startApp(config: Config, opts: { log?: Logger; engine?: Engine } = {}): Promise<Running> {
+export async function startApp(
+  config: Config,
+  opts: { log?: Logger; engine?: Engine; charts?: ChartRenderer } = {},
+): Promise<Running> {
   const log = opts.log ?? createLogger(config.logLevel);
   const kv = await openStore(config.kvPath);
   const engine = opts.engine ?? await Engine.start({ workers: config.engineWorkers, memoryMb: config.engineMemoryMb });
+  const charts = opts.charts ?? new ChartRenderer();
   const sessions = new SessionStore(kv, { maxAgeDays: config.maxSessionAgeDays });
   const llm: LlmSettings | null = config.groqApiKey
     ? {
@@ -50,6 +55,7 @@ export async function startApp(config: Config, opts: { log?: Logger; engine?: En
   const deps: AppDeps = {
     kv,
     engine,
+    charts,
     values: new ValueIndexCache(),
     knowledge: await KnowledgeBase.load(),
     llm,
@@ -79,6 +85,7 @@ export async function startApp(config: Config, opts: { log?: Logger; engine?: En
     sweep,
     close() {
       if (!opts.engine) engine.close();
+      if (!opts.charts) charts.close();
       kv.close();
       return Promise.resolve();
     },

@@ -43,14 +43,17 @@ export async function importCsv(
   limits: UploadLimits,
   opts: { sessionId?: string; shared?: boolean } = {},
 ): Promise<DatasetMeta> {
-  const { bytes: csv } = normaliseCsv(bytes, limits);
+  const { bytes: checked } = normaliseCsv(bytes, limits);
   const id = crypto.randomUUID();
-  // Storing (gzip + KV on this thread) and loading (DuckDB in its worker) overlap: the store
-  // copies the bytes first, then the engine takes the buffer itself.
+  // The engine copies the file into DuckDB's heap and hands the buffer back; storing it (gzip +
+  // KV on this thread) then overlaps the load in the worker. The file exists twice at most.
+  const csv = await env.engine.attach(id, checked);
   const storing = writeDatasetBytes(env.kv, id, csv);
   storing.catch(() => {}); // awaited below; a failure there must not go unhandled meanwhile
   try {
-    const ingested = await ingestCsv(env.engine, id, safeDisplayName(name), csv, { maxRows: limits.maxRows });
+    const ingested = await ingestCsv(env.engine, id, safeDisplayName(name), csv.byteLength, {
+      maxRows: limits.maxRows,
+    });
     const chunks = await storing;
     const meta: DatasetMeta = { ...ingested, chunks, shared: opts.shared ?? false };
     const previous = await commitDataset(env.kv, meta, opts.sessionId);
@@ -121,7 +124,8 @@ async function reprofile(env: AgentEnv, meta: DatasetMeta): Promise<DatasetMeta>
   const bytes = await readDatasetBytes(env.kv, meta);
   await env.engine.unload(meta.id);
   env.values.delete(meta.id);
-  const fresh = await ingestCsv(env.engine, meta.id, meta.name, bytes);
+  await env.engine.attach(meta.id, bytes);
+  const fresh = await ingestCsv(env.engine, meta.id, meta.name, bytes.byteLength);
   const next: DatasetMeta = { ...fresh, createdAt: meta.createdAt, chunks: meta.chunks, shared: meta.shared };
   await env.kv.set(keys.dataset(meta.id), next);
   return next;

@@ -1,9 +1,10 @@
 /**
- * Draws a chosen chart and keeps it: Vega-Lite spec → PNG → KV, with the reply fields.
+ * Draws a chosen chart and keeps it: Vega-Lite spec → PNG (in the chart worker) → KV, with
+ * the reply fields.
  * @module
  */
 import { buildSpec, type ChartInput, type ChartType } from "../analytics/charts/spec.ts";
-import { renderChart } from "../analytics/charts/render.ts";
+import type { ChartRenderer } from "../analytics/charts/renderer.ts";
 import type { Logger } from "../log.ts";
 import { saveChart } from "../memory/charts.ts";
 import type { SessionRecord } from "../memory/sessions.ts";
@@ -20,13 +21,13 @@ export interface DrawnChart {
  * fails to draw costs the answer nothing: the numbers stand, with a note.
  */
 export async function drawChart(
-  env: { kv: Deno.Kv; log?: Logger },
+  env: { kv: Deno.Kv; log?: Logger; charts: ChartRenderer },
   session: SessionRecord,
   choice: { type: ChartType; input: ChartInput; note?: string },
 ): Promise<DrawnChart> {
   const spec = { ...buildSpec(choice.type, choice.input), usermeta: { type: choice.type } };
   try {
-    const png = await renderChart(spec);
+    const png = await env.charts.render(spec);
     const meta = await saveChart(env.kv, {
       sessionId: session.id,
       owner: session.owner,

@@ -10,6 +10,7 @@ import type { Logger } from "../log.ts";
 import { getDatasetMeta, readDatasetBytes } from "../memory/datasets.ts";
 import type { SessionRecord } from "../memory/sessions.ts";
 import { renderAnswer } from "./answer.ts";
+import type { ChartRenderer } from "../analytics/charts/renderer.ts";
 import { drawChart } from "./draw.ts";
 import { reprofileDataset } from "./data_loader.ts";
 import { compilePlan } from "./compiler.ts";
@@ -32,6 +33,8 @@ export interface AgentEnv {
   /** The optional LLM (null: no `GROQ_API_KEY`, the built-in planner answers everything). */
   llm?: LlmSettings | null;
   log?: Logger;
+  /** Draws charts off the request thread. */
+  charts: ChartRenderer;
 }
 
 /** A reply plus the entity memory to store for the next turn. */

@@ -71,7 +71,8 @@ export interface TagKeyInfo {
  * Version of the profile ingest writes. A stored dataset with an older version is profiled
  * again from its stored bytes when it is next opened, so upgrades need no migration step.
  */
-export const INGEST_VERSION = 2;
+// 3: setupSql builds the canonical table from a raw view over the file (was: a raw table).
+export const INGEST_VERSION = 3;
 
 /** The stored description of a dataset (everything but its bytes). */
 export interface DatasetMeta {

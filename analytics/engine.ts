@@ -4,7 +4,7 @@
  *
  * @example
  * const engine = await Engine.start({ workers: 1 });
- * await engine.ensure(dataset, () => loadCsvBytes(kv, dataset.id));
+ * await engine.ensure(dataset, () => readDatasetBytes(kv, dataset));
  * const rs = await engine.query(dataset.id, "SELECT 1 AS x");
  * @module
  */
@@ -15,7 +15,10 @@ import type { EngineCall, EngineRequest, EngineResponse, SqlParam } from "./engi
 /** What the engine needs to know to (re)load a dataset. */
 export interface LoadableDataset {
   id: string;
-  /** Statements run after the raw table is created (the canonical view). */
+  /**
+   * Statements that build the dataset's tables from its CSV file (attached while they run):
+   * the raw view over the file, then the canonical table.
+   */
   setupSql: string[];
   /** Approximate bytes of the CSV, for the memory budget. */
   bytes: number;
@@ -29,7 +32,8 @@ export interface EngineOptions {
   memoryMb?: number;
 }
 
-type Pending = { resolve: (r: ResultSet | null) => void; reject: (e: Error) => void };
+type Reply = { result: ResultSet | null; bytes?: Uint8Array };
+type Pending = { resolve: (r: Reply) => void; reject: (e: Error) => void };
 
 class EngineWorker {
   readonly worker: Worker;
@@ -53,7 +57,7 @@ class EngineWorker {
         if (!p) return;
         this.#pending.delete(msg.id);
         this.inflight--;
-        if (msg.ok) p.resolve(msg.result);
+        if (msg.ok) p.resolve({ result: msg.result, bytes: msg.bytes });
         else p.reject(new EngineError(msg.error, msg.kind === "input" ? 422 : 500));
       };
       this.worker.onerror = (ev) => {
@@ -66,7 +70,7 @@ class EngineWorker {
     });
   }
 
-  call(req: EngineCall, transfer: Transferable[] = []): Promise<ResultSet | null> {
+  call(req: EngineCall, transfer: Transferable[] = []): Promise<Reply> {
     const id = this.#next++;
     this.inflight++;
     return new Promise((resolve, reject) => {
@@ -76,11 +80,14 @@ class EngineWorker {
   }
 }
 
-/** Table and view names for a dataset id (hex only, so safe to splice into SQL). */
-export function tableNames(datasetId: string): { raw: string; view: string } {
+/**
+ * Names for a dataset id (hex only, so safe to splice into SQL): the canonical table `view`
+ * that questions read, the `raw` view over the CSV while it is attached, and the CSV's `file`.
+ */
+export function tableNames(datasetId: string): { raw: string; view: string; file: string } {
   const hex = datasetId.replace(/[^0-9a-f]/gi, "").toLowerCase();
   if (hex.length < 8) throw new EngineError(`bad dataset id '${datasetId}'`);
-  return { raw: `raw_${hex}`, view: `billing_${hex}` };
+  return { raw: `raw_${hex}`, view: `billing_${hex}`, file: `/upload/raw_${hex}.csv` };
 }
 
 /** A pool of DuckDB workers. */
@@ -141,22 +148,31 @@ export class Engine {
   }
 
   /**
-   * Loads CSV bytes as a new dataset's raw table and returns its columns (DESCRIBE rows).
-   * The bytes are transferred to the worker (the caller's buffer becomes unusable).
+   * Gives a dataset's CSV to a worker (which pins the dataset there) as the file
+   * `tableNames(id).file`, until {@link Engine.detach}. The buffer travels to the worker and
+   * back without a copy: use the returned view, not `bytes`, afterwards.
    */
-  async loadCsv(datasetId: string, bytes: Uint8Array): Promise<ResultSet> {
+  async attach(datasetId: string, bytes: Uint8Array): Promise<Uint8Array> {
     await this.#evictFor(bytes.byteLength);
     const w = this.#pick();
-    const { raw } = tableNames(datasetId);
+    const { file } = tableNames(datasetId);
     const size = bytes.byteLength;
-    const copy = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-    const rs = await w.call({ op: "load", table: raw, bytes: copy }, [copy.buffer as ArrayBuffer]);
+    const reply = await w.call({ op: "register", file, bytes }, [bytes.buffer as ArrayBuffer]);
     w.datasets++;
     this.#where.set(datasetId, { w, bytes: size, used: Date.now() });
-    return rs!;
+    return reply.bytes!;
   }
 
-  /** Runs setup statements (views) for a loaded dataset. */
+  /** Forgets an attached dataset's CSV file and the raw view over it (its tables stay). */
+  async detach(datasetId: string): Promise<void> {
+    const e = this.#where.get(datasetId);
+    if (!e) return;
+    const { raw, file } = tableNames(datasetId);
+    await e.w.call({ op: "exec", sql: `DROP VIEW IF EXISTS "${raw}"` });
+    await e.w.call({ op: "unregister", file });
+  }
+
+  /** Runs setup statements (views, tables) for an attached or loaded dataset, in order. */
   async setup(datasetId: string, statements: string[]): Promise<void> {
     const e = this.#entry(datasetId);
     for (const sql of statements) await e.w.call({ op: "exec", sql });
@@ -174,9 +190,15 @@ export class Engine {
     let p = this.#loading.get(ds.id);
     if (!p) {
       p = (async () => {
-        const bytes = await fetch();
-        await this.loadCsv(ds.id, bytes);
-        await this.setup(ds.id, ds.setupSql);
+        await this.attach(ds.id, await fetch());
+        try {
+          await this.setup(ds.id, ds.setupSql);
+        } catch (e) {
+          await this.unload(ds.id);
+          throw e;
+        } finally {
+          await this.detach(ds.id);
+        }
       })().finally(() => this.#loading.delete(ds.id));
       this.#loading.set(ds.id, p);
     }
@@ -193,7 +215,7 @@ export class Engine {
   /** Runs one SELECT against the worker that holds the dataset. */
   async query(datasetId: string, sql: string, params: SqlParam[] = []): Promise<ResultSet> {
     const e = this.#entry(datasetId);
-    return (await e.w.call({ op: "query", sql, params }))!;
+    return (await e.w.call({ op: "query", sql, params })).result!;
   }
 
   /**
@@ -202,20 +224,19 @@ export class Engine {
    */
   async explain(datasetId: string, sql: string): Promise<unknown> {
     const e = this.#entry(datasetId);
-    const rs = (await e.w.call({ op: "query", sql, explain: true }))!;
+    const rs = (await e.w.call({ op: "query", sql, explain: true })).result!;
     const col = rs.columns.findIndex((c) => c.name === "explain_value");
     return JSON.parse(String(rs.rows[0]?.[col] ?? "[]"));
   }
 
-  /** Drops a dataset's tables and forgets it. */
+  /** Drops a dataset's table, raw view and file, and forgets it. */
   async unload(datasetId: string): Promise<void> {
     const e = this.#where.get(datasetId);
     if (!e) return;
     this.#where.delete(datasetId);
     e.w.datasets--;
-    const { raw, view } = tableNames(datasetId);
-    await e.w.call({ op: "drop", table: view });
-    await e.w.call({ op: "drop", table: raw });
+    const { raw, view, file } = tableNames(datasetId);
+    await e.w.call({ op: "drop", table: view, view: raw, file });
   }
 
   /** Terminates all workers. */

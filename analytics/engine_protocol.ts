@@ -9,14 +9,15 @@ export type SqlParam = string | number | boolean | null;
 
 /** Requests the main thread sends to the worker. */
 export type EngineRequest =
-  | { id: number; op: "load"; table: string; bytes: Uint8Array }
+  | { id: number; op: "register"; file: string; bytes: Uint8Array }
+  | { id: number; op: "unregister"; file: string }
   | { id: number; op: "query"; sql: string; params?: SqlParam[]; explain?: boolean }
   | { id: number; op: "exec"; sql: string }
-  | { id: number; op: "drop"; table: string };
+  | { id: number; op: "drop"; table: string; view: string; file: string };
 
 /** Replies the worker sends back; `id` 0 with `ready` announces a warm engine. */
 export type EngineResponse =
-  | { id: number; ok: true; result: ResultSet | null; ms: number }
+  | { id: number; ok: true; result: ResultSet | null; ms: number; bytes?: Uint8Array }
   | { id: number; ok: false; error: string; kind: "input" | "internal" }
   | { id: 0; ready: true; ms: number; version: string }
   | { id: 0; ready: false; error: string };

@@ -1,14 +1,15 @@
 /**
- * Ingest: turns checked CSV bytes into a loaded, profiled dataset. Loads the raw table,
- * detects the billing format, creates the canonical view and measures data quality.
+ * Ingest: turns an attached CSV into a loaded, profiled dataset. Detects the billing format,
+ * builds the canonical table straight from the file and measures data quality.
  * Storage in KV is the caller's job (memory/datasets.ts).
  * @module
  */
-import { ValidationError } from "../errors.ts";
+import { EngineError, ValidationError } from "../errors.ts";
+import { rawViewSql, SNIFF_MISS, SNIFF_SAMPLE_ROWS } from "./csv_sql.ts";
 import type { Engine } from "./engine.ts";
 import { tableNames } from "./engine.ts";
 import { type CanonicalColumn, type DatasetMeta, INGEST_VERSION, type QualityReport } from "./dataset.ts";
-import { canonicalViewSql, detectSchema, q, type RawColumn } from "./schema.ts";
+import { canonicalViewSql, detectSchema, q, RAW_ROW, type RawColumn } from "./schema.ts";
 import { groupTagKeys, tagKeysSql } from "./tags.ts";
 
 const PARSED: CanonicalColumn[] = ["ChargePeriodStart", "BilledCost", "EffectiveCost", "ListCost", "PricingQuantity"];
@@ -28,66 +29,57 @@ const KEY_COLUMNS: CanonicalColumn[] = [
   "ChargeCategory",
 ];
 
+/** Helper columns computed while the canonical table is built, dropped before it is used. */
+const ROW_HASH = "__finops_row_hash";
+const sourcePresent = (c: CanonicalColumn) => `__finops_src_${c}`;
+
 /**
- * Loads `csv` into the engine under `datasetId` and profiles it. On any failure the tables
- * are dropped again, so a rejected file leaves nothing behind.
+ * Profiles a dataset whose CSV is attached in the engine ({@link Engine.attach}): reads it
+ * through a raw view into the canonical table in one pass, detects the billing format and
+ * measures data quality. Always detaches the file; on any failure the dataset is unloaded,
+ * so a rejected file leaves nothing behind.
  */
 export async function ingestCsv(
   engine: Engine,
   datasetId: string,
   name: string,
-  csv: Uint8Array,
+  bytes: number,
   opts: { maxRows?: number } = {},
 ): Promise<IngestedDataset> {
-  const bytes = csv.byteLength;
-  const described = await engine.loadCsv(datasetId, csv);
   try {
-    const raw: RawColumn[] = described.rows.map((r) => ({ name: String(r[0]), type: String(r[1]) }));
-    const schema = detectSchema(raw);
-    if (!schema) {
-      throw new ValidationError(
-        "No billing data recognised: the file needs a date column and a numeric cost column " +
-          `(columns found: ${raw.slice(0, 12).map((c) => c.name).join(", ")}${raw.length > 12 ? ", …" : ""}).`,
-        422,
-      );
+    let built: Built;
+    try {
+      built = await build(engine, datasetId, SNIFF_SAMPLE_ROWS);
+    } catch (e) {
+      // Types come from a sample; a later value that does not fit fails the read (rather than
+      // becoming NULL) and the whole file is sniffed instead.
+      if (!(e instanceof EngineError && e.status === 422 && SNIFF_MISS.test(e.message))) throw e;
+      built = await build(engine, datasetId, -1);
     }
-    const { raw: rawTable, view } = tableNames(datasetId);
-    const setupSql = [canonicalViewSql(view, rawTable, raw, schema.mapping), `DROP TABLE ${q(rawTable)}`];
-    await engine.setup(datasetId, setupSql.slice(0, 1));
+    const { schema, setupSql, checked } = built;
+    const { view } = tableNames(datasetId);
     const canonical = Object.keys(schema.mapping) as CanonicalColumn[];
     const has = (c: CanonicalColumn) => canonical.includes(c);
 
     const present = KEY_COLUMNS.filter(has);
     const nullSel = present.map((c) => `, COUNT(*) - COUNT(${q(c)}) AS ${q("null_" + c)}`).join("");
+    // Unparsable: non-empty source text that the canonical expression turned into NULL. Such
+    // rows stay out of sums and are counted here instead of silently becoming zero.
+    const badSel = checked.map((c) =>
+      `, COUNT(*) FILTER (WHERE ${q(c)} IS NULL AND ${q(sourcePresent(c))}) AS ${q("bad_" + c)}`
+    ).join("");
     const prof = await engine.query(
       datasetId,
       `SELECT COUNT(*) AS rows, CAST(MIN("ChargePeriodStart") AS DATE) AS start, ` +
-        `CAST(MAX("ChargePeriodStart") AS DATE) AS "end"${nullSel} FROM ${q(view)}`,
+        `CAST(MAX("ChargePeriodStart") AS DATE) AS "end"${nullSel}${badSel}, ` +
+        // Distinct row hashes rather than DISTINCT * (which keeps every row's values in a hash
+        // table). A 64-bit collision would under-count by one: negligible.
+        `COUNT(*) - COUNT(DISTINCT ${q(ROW_HASH)}) AS duplicates FROM ${q(view)}`,
     );
-    // Unparsable: non-empty source text that the canonical expression turned into NULL. Such
-    // rows stay out of sums and are counted here instead of silently becoming zero.
-    // The canonical table was created from the raw one in order (DuckDB preserves insertion
-    // order), so a positional join pairs each parsed value with its source text without
-    // evaluating the parsing expressions a second time.
-    const checked = (Object.entries(schema.sources) as [CanonicalColumn, string][])
-      .filter(([c]) => PARSED.includes(c));
-    if (checked.length) {
-      const textual = new Set(raw.filter((r) => /CHAR|TEXT|STRING/i.test(r.type)).map((r) => r.name));
-      // A typed (numeric) source is present when not NULL; only text can be blank.
-      const present = (src: string) =>
-        textual.has(src) ? `NULLIF(TRIM(r.${q(src)}), '') IS NOT NULL` : `r.${q(src)} IS NOT NULL`;
-      const badSel = checked.map(([c, src]) =>
-        `COUNT(*) FILTER (WHERE c.${q(c)} IS NULL AND ${present(src)}) AS ${q("bad_" + c)}`
-      );
-      const bad = await engine.query(
-        datasetId,
-        `SELECT ${badSel.join(", ")} FROM ${q(view)} AS c POSITIONAL JOIN ${q(rawTable)} AS r`,
-      );
-      bad.columns.forEach((c, i) => {
-        prof.columns.push(c);
-        prof.rows[0].push(bad.rows[0][i]);
-      });
-    }
+    await engine.setup(
+      datasetId,
+      [ROW_HASH, ...checked.map(sourcePresent)].map((c) => `ALTER TABLE ${q(view)} DROP COLUMN ${q(c)}`),
+    );
     const row = Object.fromEntries(prof.columns.map((c, i) => [c.name, prof.rows[0][i]]));
     const rows = Number(row.rows);
     if (rows === 0) throw new ValidationError("The file has a header but no data rows.", 422);
@@ -112,15 +104,6 @@ export async function ingestCsv(
       currencies = cur.rows.map((r) => String(r[0]).trim().toUpperCase());
       currencies = [...new Set(currencies)];
     }
-    const dup = await engine.query(
-      datasetId,
-      // Distinct row hashes rather than DISTINCT * (which keeps every row's values in a hash
-      // table: 5× slower on 1M rows). A 64-bit collision would under-count by one: negligible.
-      `SELECT COUNT(*) - COUNT(DISTINCT hash(r)) AS d FROM ${q(rawTable)} AS r`,
-    );
-
-    await engine.setup(datasetId, setupSql.slice(1));
-
     let tags: ReturnType<typeof groupTagKeys> = [];
     let untaggedCostPct: number | null = null;
     if (has("Tags")) {
@@ -137,7 +120,7 @@ export async function ingestCsv(
       rows,
       nullCounts,
       unparsable,
-      duplicateRows: Number(dup.rows[0][0]),
+      duplicateRows: Number(row.duplicates),
       currencies,
       costBases: schema.bases,
       tagKeyVariantsMerged: tags.filter((t) => t.variants.length > 1).map((t) => ({
@@ -168,5 +151,49 @@ export async function ingestCsv(
   } catch (e) {
     await engine.unload(datasetId).catch(() => {});
     throw e;
+  } finally {
+    await engine.detach(datasetId).catch(() => {});
   }
+}
+
+interface Built {
+  schema: NonNullable<ReturnType<typeof detectSchema>>;
+  setupSql: string[];
+  /** Canonical columns parsed from a source column (checked for unparsable values). */
+  checked: CanonicalColumn[];
+}
+
+/**
+ * Creates the raw view (types sniffed from `sampleSize` rows), detects the format and builds
+ * the canonical table with the helper columns the quality checks read.
+ */
+async function build(engine: Engine, datasetId: string, sampleSize: number): Promise<Built> {
+  const { raw: rawView, view, file } = tableNames(datasetId);
+  const viewSql = rawViewSql(q(rawView), file, sampleSize);
+  await engine.setup(datasetId, [viewSql]);
+  const described = await engine.query(datasetId, `DESCRIBE ${q(rawView)}`);
+  const raw: RawColumn[] = described.rows.map((r) => ({ name: String(r[0]), type: String(r[1]) }));
+  const schema = detectSchema(raw);
+  if (!schema) {
+    throw new ValidationError(
+      "No billing data recognised: the file needs a date column and a numeric cost column " +
+        `(columns found: ${raw.slice(0, 12).map((c) => c.name).join(", ")}${raw.length > 12 ? ", …" : ""}).`,
+      422,
+    );
+  }
+  const sources = (Object.entries(schema.sources) as [CanonicalColumn, string][]).filter(([c]) => PARSED.includes(c));
+  const textual = new Set(raw.filter((r) => /CHAR|TEXT|STRING/i.test(r.type)).map((r) => r.name));
+  // A typed (numeric) source is present when not NULL; only text can be blank.
+  const present = (src: string) =>
+    textual.has(src) ? `NULLIF(TRIM(${RAW_ROW}.${q(src)}), '') IS NOT NULL` : `${RAW_ROW}.${q(src)} IS NOT NULL`;
+  const helpers = [
+    `hash(${RAW_ROW}) AS ${q(ROW_HASH)}`,
+    ...sources.map(([c, src]) => `${present(src)} AS ${q(sourcePresent(c))}`),
+  ];
+  await engine.setup(datasetId, [canonicalViewSql(view, rawView, raw, schema.mapping, helpers)]);
+  return {
+    schema,
+    setupSql: [viewSql, canonicalViewSql(view, rawView, raw, schema.mapping)],
+    checked: sources.map(([c]) => c),
+  };
 }

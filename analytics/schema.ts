@@ -484,18 +484,24 @@ function finish(
  * The statement that creates the canonical table: canonical columns first, then every original
  * column whose name does not collide with a canonical one, so nothing is lost. It is
  * materialised once at load so that date parsing and casts are not paid on every query.
+ * `extra` select expressions (over the raw row, aliased {@link RAW_ROW}) are appended.
  */
 export function canonicalViewSql(
   view: string,
   rawTable: string,
   raw: RawColumn[],
   mapping: Partial<Record<CanonicalColumn, string>>,
+  extra: string[] = [],
 ): string {
   const canon = Object.keys(mapping);
   const taken = new Set(canon.map((c) => c.toLowerCase()));
   const select = [
     ...(Object.entries(mapping) as [string, string][]).map(([c, e]) => `${e} AS ${q(c)}`),
     ...raw.filter((c) => !taken.has(c.name.toLowerCase())).map((c) => q(c.name)),
+    ...extra,
   ];
-  return `CREATE OR REPLACE TABLE ${q(view)} AS SELECT ${select.join(", ")} FROM ${q(rawTable)}`;
+  return `CREATE OR REPLACE TABLE ${q(view)} AS SELECT ${select.join(", ")} FROM ${q(rawTable)} AS ${RAW_ROW}`;
 }
+
+/** The alias of the raw relation in {@link canonicalViewSql}: `extra` expressions may use it. */
+export const RAW_ROW = "__finops_raw";

@@ -12,8 +12,8 @@ import type { SessionRecord } from "./sessions.ts";
 /**
  * Writes the CSV's chunks under a pending marker. Nothing is visible until
  * {@link commitDataset}; a crash leaves only a pending marker the sweeper removes.
- * Returns the number of chunks written. `csv` is copied before the promise is returned: the
- * caller may transfer it to the engine while this runs.
+ * Returns the number of chunks written. `csv` is read while this runs: the caller must not
+ * change or transfer it until the promise settles.
  */
 export async function writeDatasetBytes(kv: Deno.Kv, datasetId: string, csv: Uint8Array): Promise<number> {
   const packing = gzip(csv);

@@ -11,6 +11,7 @@
  * @module
  */
 import { ValidationError } from "../errors.ts";
+import { chunkedStream, yieldToEventLoop } from "../memory/blobs.ts";
 
 /** One uploaded file. */
 export interface Upload {
@@ -34,9 +35,16 @@ export async function readLimited(
 ): Promise<Uint8Array> {
   let buf = new Uint8Array(Math.min(Math.max(expected, 64 * 1024), maxBytes + 1));
   let n = 0;
+  let sinceYield = 0;
   if (!body) return buf.subarray(0, 0);
   for await (const chunk of body) {
     if (n + chunk.byteLength > maxBytes) throw tooLarge(maxBytes);
+    // A body that arrives faster than it is read is a chain of ready chunks: let other
+    // requests in every megabyte (else /health waited 0.8 s on a 150 MB upload).
+    if ((sinceYield += chunk.byteLength) >= 1 << 20) {
+      sinceYield = 0;
+      await yieldToEventLoop();
+    }
     if (n + chunk.byteLength > buf.byteLength) {
       const grown = new Uint8Array(Math.min(Math.max(buf.byteLength * 2, n + chunk.byteLength), maxBytes + 1));
       grown.set(buf.subarray(0, n));
@@ -55,7 +63,7 @@ export function isGzip(bytes: Uint8Array): boolean {
 
 /** Inflates gzip bytes as a stream, refusing output past `maxBytes` (a zip bomb stops early). */
 export async function gunzipLimited(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> {
-  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream("gzip"));
+  const stream = chunkedStream(bytes).pipeThrough(new DecompressionStream("gzip"));
   try {
     return await readLimited(stream, maxBytes, bytes.byteLength * 6);
   } catch (e) {

@@ -9,6 +9,7 @@
 import type { ResultSet } from "../../analytics/arrow_json.ts";
 import type { ChartType } from "../../analytics/charts/spec.ts";
 import type { DatasetMeta } from "../../analytics/dataset.ts";
+import type { ChartRenderer } from "../../analytics/charts/renderer.ts";
 import { type Engine, tableNames } from "../../analytics/engine.ts";
 import { q } from "../../analytics/schema.ts";
 import { AppError, EngineError, LlmError, SecurityError, ValidationError } from "../../errors.ts";
@@ -49,6 +50,7 @@ export interface LlmAgentEnv {
   values: ValueIndexCache;
   knowledge: KnowledgeBase;
   log?: Logger;
+  charts: ChartRenderer;
 }
 
 /** The outcome of an LLM turn: an answer, or why there is none (the built-in planner answers). */

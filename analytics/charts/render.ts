@@ -1,13 +1,13 @@
 /**
  * Vega-Lite → Vega → SVG (headless, no DOM) → PNG (resvg-wasm) with the Inter font shipped
  * from npm: resvg has no system fonts, and a font the renderer lacks is text that vanishes.
+ * The app calls this in the chart worker (renderer.ts), off the request thread.
  * @module
  */
 import { createRequire } from "node:module";
 import { initWasm, Resvg } from "@resvg/resvg-wasm";
 import * as vega from "vega";
 import * as vl from "vega-lite";
-import { EngineError } from "../../errors.ts";
 import type { VegaLiteSpec } from "./spec.ts";
 
 const require = createRequire(import.meta.url);
@@ -53,7 +53,11 @@ export function interWidth(text: string): number {
   return w;
 }
 
-/** Loads the wasm renderer and the fonts once per process. */
+/** Loads the wasm renderer and the fonts (once per thread); resolves when they are ready. */
+export async function warmRenderer(): Promise<void> {
+  await init();
+}
+
 function init(): Promise<Uint8Array[]> {
   ready ??= (async () => {
     const metrics = (vega as unknown as { textMetrics?: { width: unknown } }).textMetrics;
@@ -85,7 +89,9 @@ export async function renderChart(spec: VegaLiteSpec, scale = 2): Promise<Render
     svg = await view.toSVG();
     view.finalize();
   } catch (e) {
-    throw new EngineError(`chart could not be drawn: ${(e as Error).message}`);
+    // A plain Error: this module runs in the chart worker, which may read only analytics/ (the
+    // start task's permissions); the client (renderer.ts) raises it as an EngineError.
+    throw new Error(`chart could not be drawn: ${(e as Error).message}`);
   }
   const resvg = new Resvg(svg, {
     font: { fontBuffers: fonts, defaultFontFamily: "Inter", loadSystemFonts: false },

@@ -4,15 +4,37 @@
  */
 import { type Running, startApp } from "../../bootstrap.ts";
 import { type Config, loadConfig } from "../../config.ts";
-import { Engine } from "../../analytics/engine.ts";
+import type { ResultSet } from "../../analytics/arrow_json.ts";
+import { rawViewSql } from "../../analytics/csv_sql.ts";
+import { Engine, tableNames } from "../../analytics/engine.ts";
+import { ChartRenderer } from "../../analytics/charts/renderer.ts";
 import { createLogger } from "../../log.ts";
 
 let shared: Promise<Engine> | null = null;
+let sharedRenderer: ChartRenderer | null = null;
 
 /** A warm engine shared by the tests of one module (DuckDB starts once). */
 export function sharedEngine(): Promise<Engine> {
   shared ??= Engine.start({ workers: 1, memoryMb: 300 });
   return shared;
+}
+
+/**
+ * Loads CSV text as the table `tableNames(id).view` exactly as read (no billing mapping) and
+ * returns its columns (DESCRIBE rows).
+ */
+export async function loadTable(engine: Engine, id: string, csv: string): Promise<ResultSet> {
+  const { raw, view, file } = tableNames(id);
+  await engine.attach(id, new TextEncoder().encode(csv));
+  await engine.setup(id, [rawViewSql(`"${raw}"`, file), `CREATE TABLE "${view}" AS SELECT * FROM "${raw}"`]);
+  await engine.detach(id);
+  return await engine.query(id, `DESCRIBE "${view}"`);
+}
+
+/** A chart worker shared by the tests of one module. */
+export function sharedCharts(): ChartRenderer {
+  sharedRenderer ??= new ChartRenderer();
+  return sharedRenderer;
 }
 
 /** The path of a fixture. */
@@ -33,7 +55,11 @@ export async function testApp(overrides: Partial<Config> = {}): Promise<Running>
     rateSessionsPerMin: 100_000,
     ...overrides,
   };
-  return await startApp(config, { engine: await sharedEngine(), log: createLogger("error", () => {}) });
+  return await startApp(config, {
+    engine: await sharedEngine(),
+    charts: sharedCharts(),
+    log: createLogger("error", () => {}),
+  });
 }
 
 /** Options for tests that hold a worker open across tests. */

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import { rawViewSql } from "../../analytics/csv_sql.ts";
 import { Engine, tableNames } from "../../analytics/engine.ts";
+import { ingestCsv } from "../../analytics/ingest.ts";
 import { EngineError } from "../../errors.ts";
-import { engineTest, sharedEngine } from "../helpers/app.ts";
+import { engineTest, loadTable, sharedEngine } from "../helpers/app.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -11,12 +13,12 @@ Deno.test({
   async fn() {
     const engine = await sharedEngine();
     const id = crypto.randomUUID();
-    const cols = await engine.loadCsv(id, enc("d,n,x\n2024-01-01,1,1.5\n2024-01-02,2,NULL\n"));
+    const cols = await loadTable(engine, id, "d,n,x\n2024-01-01,1,1.5\n2024-01-02,2,NULL\n");
     assert.deepEqual(cols.rows.map((r) => [r[0], r[1]]), [["d", "VARCHAR"], ["n", "BIGINT"], ["x", "DOUBLE"]]);
-    const { raw } = tableNames(id);
+    const { view } = tableNames(id);
     const rs = await engine.query(
       id,
-      `SELECT SUM(n) AS s, SUM(CAST(x AS DECIMAL(18,2))) AS dec, CAST(MIN(d) AS DATE) AS day, COUNT(x) AS c FROM "${raw}"`,
+      `SELECT SUM(n) AS s, SUM(CAST(x AS DECIMAL(18,2))) AS dec, CAST(MIN(d) AS DATE) AS day, COUNT(x) AS c FROM "${view}"`,
     );
     assert.deepEqual(rs.rows, [[3, 1.5, "2024-01-01", 1]]);
     assert.deepEqual(rs.columns.map((c) => c.type), ["number", "number", "date", "number"]);
@@ -31,7 +33,7 @@ Deno.test({
   async fn() {
     const engine = await sharedEngine();
     const id = crypto.randomUUID();
-    await engine.loadCsv(id, enc("a\n1\n"));
+    await loadTable(engine, id, "a\n1\n");
     await assert.rejects(
       () => engine.query(id, "SELEC nonsense"),
       (e: unknown) => e instanceof EngineError && e.status === 422,
@@ -47,7 +49,7 @@ Deno.test({
   async fn() {
     const engine = await sharedEngine();
     const id = crypto.randomUUID();
-    await engine.loadCsv(id, enc("a\n1\n"));
+    await loadTable(engine, id, "a\n1\n");
     for (
       const sql of [
         "SELECT * FROM read_csv('/etc/passwd')",
@@ -81,7 +83,14 @@ Deno.test({
     try {
       let fetches = 0;
       const csv = "a,b\n" + "1,2\n".repeat(30);
-      const ds = (id: string) => ({ id, setupSql: [], bytes: csv.length });
+      const ds = (id: string) => {
+        const { raw, view, file } = tableNames(id);
+        return {
+          id,
+          setupSql: [rawViewSql(`"${raw}"`, file), `CREATE TABLE "${view}" AS SELECT * FROM "${raw}"`],
+          bytes: csv.length,
+        };
+      };
       const fetch = () => {
         fetches++;
         return Promise.resolve(enc(csv));
@@ -95,7 +104,13 @@ Deno.test({
       assert.equal(engine.isLoaded(b), true);
       await engine.ensure(ds(a), fetch);
       assert.equal(fetches, 3);
-      assert.deepEqual((await engine.query(a, `SELECT COUNT(*) FROM "${tableNames(a).raw}"`)).rows, [[30]]);
+      assert.deepEqual((await engine.query(a, `SELECT COUNT(*) FROM "${tableNames(a).view}"`)).rows, [[30]]);
+      // The file is detached once the table is built: only the table remains.
+      await assert.rejects(() => engine.query(a, `SELECT COUNT(*) FROM "${tableNames(a).raw}"`), EngineError);
+      // A setup that fails leaves the dataset unloaded, ready for another try.
+      const c = crypto.randomUUID();
+      await assert.rejects(() => engine.ensure({ ...ds(c), setupSql: ["SELECT nonsense FROM nowhere"] }, fetch));
+      assert.equal(engine.isLoaded(c), false);
     } finally {
       engine.close();
     }
@@ -103,22 +118,29 @@ Deno.test({
 });
 
 Deno.test({
-  name: "engine: types are sniffed from a sample; a later value that does not fit reloads with the whole file sniffed",
+  name:
+    "ingest: types are sniffed from a sample; a later value that does not fit is read again with the whole file sniffed",
   ...engineTest,
   async fn() {
     const engine = await sharedEngine();
     const id = crypto.randomUUID();
     // 30,000 integer costs, then one with cents and one word, past DuckDB's 20,480-row sample.
-    const lines = ["d,n,label"];
+    const lines = ["date,cost,label"];
     for (let i = 0; i < 30_000; i++) lines.push(`2024-01-01,${i % 7},7`);
     lines.push("2024-01-02,0.25,seven");
-    const cols = await engine.loadCsv(id, enc(lines.join("\n") + "\n"));
-    assert.deepEqual(cols.rows.map((r) => [r[0], r[1]]), [["d", "VARCHAR"], ["n", "DOUBLE"], ["label", "VARCHAR"]]);
-    const { raw } = tableNames(id);
-    const rs = await engine.query(id, `SELECT COUNT(*), SUM(n), COUNT(*) FILTER (WHERE label = 'seven') FROM "${raw}"`);
+    await engine.attach(id, enc(lines.join("\n") + "\n"));
+    const ds = await ingestCsv(engine, id, "late.csv", 0);
+    assert.equal(ds.rows, 30_001);
+    assert.ok(ds.setupSql[0].includes("sample_size=-1"), ds.setupSql[0]);
+    const { view } = tableNames(id);
+    const rs = await engine.query(
+      id,
+      `SELECT SUM("BilledCost"), COUNT(*) FILTER (WHERE label = 'seven'), COUNT(*) FILTER (WHERE "BilledCost" IS NULL) FROM "${view}"`,
+    );
     let expected = 0.25;
     for (let i = 0; i < 30_000; i++) expected += i % 7;
-    assert.deepEqual(rs.rows, [[30_001, expected, 1]]);
+    assert.deepEqual(rs.rows, [[expected, 1, 0]]);
+    assert.deepEqual(ds.quality.unparsable, { ChargePeriodStart: 0, BilledCost: 0 });
     await engine.unload(id);
   },
 });

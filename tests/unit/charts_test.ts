@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { pngSize, renderChart } from "../../analytics/charts/render.ts";
+import { ChartRenderer } from "../../analytics/charts/renderer.ts";
+import { EngineError } from "../../errors.ts";
 import {
   buildSpec,
   type ChartInput,
@@ -265,4 +267,34 @@ t("chart detection: a requested type is honoured when it fits, replaced with a n
   const p = pickType("donut", fits);
   assert.equal(p.type, "line");
   assert.match(p.note!, /can't be drawn as a donut chart; it is drawn as a line chart instead/);
+});
+
+Deno.test({
+  name: "chart worker: the same drawing as in-process, errors come back typed, the worker keeps serving",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const charts = new ChartRenderer();
+    try {
+      const spec = buildSpec("bar", FIXTURES.bar);
+      const [inWorker, here] = await Promise.all([charts.render(spec), renderChart(spec)]);
+      // Vega numbers clip paths per thread; apart from those ids the drawings are identical.
+      const ids = (svg: string) => svg.replace(/\b(clip|gradient|pattern)\d+/g, "$1");
+      assert.equal(ids(inWorker.svg), ids(here.svg));
+      assert.deepEqual(pngSize(inWorker.png), { width: here.width, height: here.height });
+      // Several at once are answered each to its own caller.
+      const types: ChartType[] = ["line", "donut", "hbar"];
+      const many = await Promise.all(types.map((type) => charts.render(buildSpec(type, FIXTURES[type]))));
+      many.forEach((c, i) => assert.ok(c.svg.includes(FIXTURES[types[i]].title), types[i]));
+      await assert.rejects(
+        // deno-lint-ignore no-explicit-any
+        () => charts.render({ mark: "nonsense" } as any),
+        (e: unknown) => e instanceof EngineError && /chart could not be drawn/.test(e.message),
+      );
+      assert.ok(pngSize((await charts.render(spec)).png), "still serving after an error");
+    } finally {
+      charts.close();
+    }
+    await assert.rejects(() => charts.render(buildSpec("bar", FIXTURES.bar)), EngineError, "closed means closed");
+  },
 });

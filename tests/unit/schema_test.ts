@@ -96,5 +96,7 @@ Deno.test("canonicalViewSql keeps original columns that do not collide", () => {
   const sql = canonicalViewSql("billing_x", "raw_x", raw, s.mapping);
   assert.match(sql, /^CREATE OR REPLACE TABLE "billing_x" AS SELECT /);
   assert.match(sql, /AS "ChargePeriodStart"/);
-  assert.match(sql, /"ResourceGroup" FROM "raw_x"$/);
+  assert.match(sql, /"ResourceGroup" FROM "raw_x" AS __finops_raw$/);
+  const withExtra = canonicalViewSql("billing_x", "raw_x", raw, s.mapping, ["hash(__finops_raw) AS h"]);
+  assert.match(withExtra, /"ResourceGroup", hash\(__finops_raw\) AS h FROM "raw_x" AS __finops_raw$/);
 });

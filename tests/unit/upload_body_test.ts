@@ -110,3 +110,34 @@ Deno.test("readUpload: other content types are 415, declared oversize bodies are
   });
   await assert.rejects(readUpload(req, 1024 * 1024), (e: ValidationError) => e.status === 413);
 });
+
+Deno.test("big buffers are read, gzipped and inflated in slices: a timer set before runs before they finish", async () => {
+  // All chunks of these streams are ready at once; without yielding, the whole file went through
+  // as one chain of microtasks and no timer, request or worker reply was served until the end.
+  const big = new Uint8Array(24 << 20).map((_, i) => (i * 7) & 0x7f);
+  const order: string[] = [];
+  const race = async (name: string, work: Promise<unknown>) => {
+    setTimeout(() => order.push(`timer before ${name}`), 0);
+    await work;
+    order.push(`${name} done`);
+  };
+  const packed = await gzip(big);
+  await race("gzip", gzip(big));
+  await race("gunzip", gunzipLimited(packed, big.byteLength));
+  const body = new ReadableStream<Uint8Array>({
+    start(c) {
+      for (let i = 0; i < big.byteLength; i += 64 << 10) c.enqueue(big.subarray(i, i + (64 << 10)));
+      c.close();
+    },
+  });
+  await race("read", readLimited(body, big.byteLength, big.byteLength));
+  assert.deepEqual(order, [
+    "timer before gzip",
+    "gzip done",
+    "timer before gunzip",
+    "gunzip done",
+    "timer before read",
+    "read done",
+  ]);
+  assert.deepEqual(await gunzipLimited(packed, big.byteLength), big);
+});
