@@ -11,6 +11,7 @@
 import { EngineError } from "../errors.ts";
 import type { ResultSet } from "./arrow_json.ts";
 import type { EngineCall, EngineRequest, EngineResponse, SqlParam } from "./engine_protocol.ts";
+import { WorkerCalls } from "./worker_calls.ts";
 
 /** What the engine needs to know to (re)load a dataset. */
 export interface LoadableDataset {
@@ -33,14 +34,11 @@ export interface EngineOptions {
 }
 
 type Reply = { result: ResultSet | null; bytes?: Uint8Array };
-type Pending = { resolve: (r: Reply) => void; reject: (e: Error) => void };
 
 class EngineWorker {
   readonly worker: Worker;
   readonly ready: Promise<{ ms: number; version: string }>;
-  #pending = new Map<number, Pending>();
-  #next = 1;
-  inflight = 0;
+  #calls = new WorkerCalls<Reply>();
   datasets = 0;
 
   constructor() {
@@ -53,30 +51,26 @@ class EngineWorker {
           else reject(new EngineError(`engine failed to start: ${msg.error}`, 503));
           return;
         }
-        const p = this.#pending.get(msg.id);
-        if (!p) return;
-        this.#pending.delete(msg.id);
-        this.inflight--;
-        if (msg.ok) p.resolve({ result: msg.result, bytes: msg.bytes });
-        else p.reject(new EngineError(msg.error, msg.kind === "input" ? 422 : 500));
+        this.#calls.settle(
+          msg.id,
+          msg.ok
+            ? { value: { result: msg.result, bytes: msg.bytes } }
+            : { error: new EngineError(msg.error, msg.kind === "input" ? 422 : 500) },
+        );
       };
       this.worker.onerror = (ev) => {
         ev.preventDefault();
         const err = new EngineError(`engine worker crashed: ${ev.message}`, 503);
         reject(err);
-        for (const p of this.#pending.values()) p.reject(err);
-        this.#pending.clear();
+        this.#calls.failAll(err);
       };
     });
   }
 
   call(req: EngineCall, transfer: Transferable[] = []): Promise<Reply> {
-    const id = this.#next++;
-    this.inflight++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...req, id } as EngineRequest, transfer);
-    });
+    const { id, promise } = this.#calls.open();
+    this.worker.postMessage({ ...req, id } as EngineRequest, transfer);
+    return promise;
   }
 }
 

@@ -9,6 +9,7 @@
  * @module
  */
 import { EngineError } from "../../errors.ts";
+import { WorkerCalls } from "../worker_calls.ts";
 import type { RenderedChart } from "./render.ts";
 import type { VegaLiteSpec } from "./spec.ts";
 
@@ -22,13 +23,10 @@ export interface RenderRequest {
 /** The chart worker's reply. */
 export type RenderResponse = { id: number; ok: true; chart: RenderedChart } | { id: number; ok: false; error: string };
 
-type Pending = { resolve: (c: RenderedChart) => void; reject: (e: Error) => void };
-
 /** Draws charts in a dedicated worker. */
 export class ChartRenderer {
   #worker: Worker | null = null;
-  #pending = new Map<number, Pending>();
-  #next = 1;
+  #calls = new WorkerCalls<RenderedChart>();
   #closed = false;
 
   constructor() {
@@ -39,20 +37,14 @@ export class ChartRenderer {
     const worker = new Worker(new URL("./render_worker.ts", import.meta.url).href, { type: "module" });
     worker.onmessage = (ev: MessageEvent<RenderResponse>) => {
       const msg = ev.data;
-      const p = this.#pending.get(msg.id);
-      if (!p) return;
-      this.#pending.delete(msg.id);
-      if (msg.ok) p.resolve(msg.chart);
-      else p.reject(new EngineError(msg.error));
+      this.#calls.settle(msg.id, msg.ok ? { value: msg.chart } : { error: new EngineError(msg.error) });
     };
     worker.onerror = (ev) => {
       ev.preventDefault();
       // The next chart starts a fresh worker; the ones in flight fail (their answers keep the numbers).
       worker.terminate();
       if (this.#worker === worker) this.#worker = null;
-      const err = new EngineError(`chart worker crashed: ${ev.message}`);
-      for (const p of this.#pending.values()) p.reject(err);
-      this.#pending.clear();
+      this.#calls.failAll(new EngineError(`chart worker crashed: ${ev.message}`));
     };
     this.#worker = worker;
     return worker;
@@ -62,11 +54,9 @@ export class ChartRenderer {
   render(spec: VegaLiteSpec, scale = 2): Promise<RenderedChart> {
     if (this.#closed) return Promise.reject(new EngineError("chart renderer closed"));
     const worker = this.#worker ?? this.#start();
-    const id = this.#next++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      worker.postMessage({ id, spec, scale } satisfies RenderRequest);
-    });
+    const { id, promise } = this.#calls.open();
+    worker.postMessage({ id, spec, scale } satisfies RenderRequest);
+    return promise;
   }
 
   /** Stops the worker; charts in flight fail. */
@@ -74,8 +64,6 @@ export class ChartRenderer {
     this.#closed = true;
     this.#worker?.terminate();
     this.#worker = null;
-    const err = new EngineError("chart renderer closed");
-    for (const p of this.#pending.values()) p.reject(err);
-    this.#pending.clear();
+    this.#calls.failAll(new EngineError("chart renderer closed"));
   }
 }
