@@ -15,9 +15,9 @@
  * @module
  */
 import { Engine, tableNames } from "../analytics/engine.ts";
-import { rawViewSql, readCsvSql } from "../analytics/csv_sql.ts";
+import { readCsvSql } from "../analytics/csv_sql.ts";
 import { NO_RATE_LIMITS, startServer, tempKvPath } from "../tests/helpers/server.ts";
-import { jsonReq } from "../tests/helpers/app.ts";
+import { jsonReq, plainTableSql } from "../tests/helpers/app.ts";
 import { percentile, processMemoryMb } from "./measure.ts";
 import { focusCsv } from "./gen.ts";
 import { renderChart } from "../analytics/charts/render.ts";
@@ -89,11 +89,11 @@ if (haveNode && !args["skip-native"]) {
     const bytes = await Deno.readFile(csvFiles.get(n)!);
     const mb = f(bytes.byteLength / 1e6);
     const id = crypto.randomUUID();
-    const { raw, view, file } = tableNames(id);
+    const { view } = tableNames(id);
     const tl = performance.now();
     // The same read as ingest (a raw view over the file), materialised as is.
     await engine.attach(id, bytes);
-    await engine.setup(id, [rawViewSql(`"${raw}"`, file), `CREATE TABLE "${view}" AS SELECT * FROM "${raw}"`]);
+    await engine.setup(id, plainTableSql(id));
     await engine.detach(id);
     const wasmLoad = performance.now() - tl;
     const wasmQ: number[] = [];

@@ -20,13 +20,19 @@ export function sharedEngine(): Promise<Engine> {
 }
 
 /**
- * Loads CSV text as the table `tableNames(id).view` exactly as read (no billing mapping) and
- * returns its columns (DESCRIBE rows).
+ * Setup statements that read an attached CSV into the table `tableNames(id).view` exactly as
+ * read (ingest's raw view, no billing mapping).
  */
-export async function loadTable(engine: Engine, id: string, csv: string): Promise<ResultSet> {
+export function plainTableSql(id: string): string[] {
   const { raw, view, file } = tableNames(id);
+  return [rawViewSql(`"${raw}"`, file), `CREATE TABLE "${view}" AS SELECT * FROM "${raw}"`];
+}
+
+/** Loads CSV text with {@link plainTableSql} and returns its columns (DESCRIBE rows). */
+export async function loadTable(engine: Engine, id: string, csv: string): Promise<ResultSet> {
+  const { view } = tableNames(id);
   await engine.attach(id, new TextEncoder().encode(csv));
-  await engine.setup(id, [rawViewSql(`"${raw}"`, file), `CREATE TABLE "${view}" AS SELECT * FROM "${raw}"`]);
+  await engine.setup(id, plainTableSql(id));
   await engine.detach(id);
   return await engine.query(id, `DESCRIBE "${view}"`);
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { INGEST_VERSION } from "../../analytics/dataset.ts";
+import { tableNames } from "../../analytics/engine.ts";
 import { cents, readCsvObjects, sumColumn } from "../helpers/csv.ts";
 import { engineTest, fixture, jsonReq, kvKeys, testApp, uploadReq } from "../helpers/app.ts";
 import { gzip } from "../../memory/blobs.ts";
@@ -308,7 +309,7 @@ t("a dataset stored by an older ingest is profiled again when opened", async () 
   const old = (await deps.kv.get<{ setupSql: string[] }>(key)).value!;
   // As version 2 stored it: the canonical table built from a raw *table*, then dropped (which
   // the current engine, reading the file through a raw view, cannot run).
-  const raw = `"raw_${dsId.replaceAll("-", "")}"`;
+  const raw = `"${tableNames(dsId).raw}"`;
   await deps.kv.set(key, { ...old, version: 2, tags: undefined, setupSql: [old.setupSql[1], `DROP TABLE ${raw}`] });
   await deps.engine.unload(dsId);
   const r = await ask(id, "cost by team tag");

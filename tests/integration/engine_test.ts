@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { rawViewSql } from "../../analytics/csv_sql.ts";
 import { Engine, tableNames } from "../../analytics/engine.ts";
 import { ingestCsv } from "../../analytics/ingest.ts";
 import { EngineError } from "../../errors.ts";
-import { engineTest, loadTable, sharedEngine } from "../helpers/app.ts";
+import { engineTest, loadTable, plainTableSql, sharedEngine } from "../helpers/app.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -83,14 +82,7 @@ Deno.test({
     try {
       let fetches = 0;
       const csv = "a,b\n" + "1,2\n".repeat(30);
-      const ds = (id: string) => {
-        const { raw, view, file } = tableNames(id);
-        return {
-          id,
-          setupSql: [rawViewSql(`"${raw}"`, file), `CREATE TABLE "${view}" AS SELECT * FROM "${raw}"`],
-          bytes: csv.length,
-        };
-      };
+      const ds = (id: string) => ({ id, setupSql: plainTableSql(id), bytes: csv.length });
       const fetch = () => {
         fetches++;
         return Promise.resolve(enc(csv));
