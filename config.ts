@@ -119,7 +119,8 @@ export function loadConfig(get: (k: string) => string | undefined = (k) => Deno.
     engineWorkers: Math.floor(
       num(get("ENGINE_WORKERS"), onDeploy ? 1 : Math.min(4, navigator.hardwareConcurrency || 1), "ENGINE_WORKERS"),
     ),
-    engineMemoryMb: num(get("ENGINE_MEMORY_MB"), 300, "ENGINE_MEMORY_MB"),
+    // Compressed tables plus the file being read; Deploy's 512 MB also hold one idle DuckDB (≈ 250 MB).
+    engineMemoryMb: num(get("ENGINE_MEMORY_MB"), onDeploy ? 100 : 300, "ENGINE_MEMORY_MB"),
     maxQuestionChars: num(get("MAX_QUESTION_CHARS"), 2000, "MAX_QUESTION_CHARS"),
     maxRows: num(get("MAX_ROWS"), 5_000_000, "MAX_ROWS"),
     maxColumns: num(get("MAX_COLUMNS"), 1000, "MAX_COLUMNS"),

@@ -17,7 +17,15 @@ export type EngineRequest =
 
 /** Replies the worker sends back; `id` 0 with `ready` announces a warm engine. */
 export type EngineResponse =
-  | { id: number; ok: true; result: ResultSet | null; ms: number; bytes?: Uint8Array }
+  | {
+    id: number;
+    ok: true;
+    result: ResultSet | null;
+    ms: number;
+    bytes?: Uint8Array;
+    /** For exec and drop: how many bytes DuckDB's own memory grew (negative: shrank) meanwhile. */
+    memory?: number;
+  }
   | { id: number; ok: false; error: string; kind: "input" | "internal" }
   | { id: 0; ready: true; ms: number; version: string }
   | { id: 0; ready: false; error: string };

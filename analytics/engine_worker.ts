@@ -87,6 +87,16 @@ function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/**
+ * Bytes DuckDB holds in its buffer manager (tables, indexes, caches). The registered CSV files
+ * are outside it. Read around a statement, the difference is what that statement left behind:
+ * nothing else runs in this worker meanwhile.
+ */
+function duckdbMemory(): number {
+  const row = conn.query("SELECT COALESCE(SUM(memory_usage_bytes), 0)::DOUBLE AS m FROM duckdb_memory()").toArray()[0];
+  return Number(row.toJSON().m);
+}
+
 function unregister(file: string) {
   if (!registered.delete(file)) return;
   db.dropFile(file);
@@ -137,14 +147,16 @@ function handle(req: EngineRequest): EngineResponse {
         return { id: req.id, ok: true, result: arrowToResultSet(table), ms: performance.now() - start };
       }
       case "exec": {
+        const before = duckdbMemory();
         conn.query(req.sql);
-        return { id: req.id, ok: true, result: null, ms: performance.now() - start };
+        return { id: req.id, ok: true, result: null, ms: performance.now() - start, memory: duckdbMemory() - before };
       }
       case "drop": {
+        const before = duckdbMemory();
         conn.query(`DROP TABLE IF EXISTS ${quoteIdent(req.table)}`);
         conn.query(`DROP VIEW IF EXISTS ${quoteIdent(req.view)}`);
         unregister(req.file);
-        return { id: req.id, ok: true, result: null, ms: performance.now() - start };
+        return { id: req.id, ok: true, result: null, ms: performance.now() - start, memory: duckdbMemory() - before };
       }
     }
   } catch (e) {

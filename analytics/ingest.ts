@@ -5,7 +5,7 @@
  * @module
  */
 import { EngineError, ValidationError } from "../errors.ts";
-import { rawViewSql, SNIFF_MISS, SNIFF_SAMPLE_ROWS } from "./csv_sql.ts";
+import { parseSniff, pinnedViewSql, SNIFF_MISS, SNIFF_SAMPLE_ROWS, sniffCsvSql } from "./csv_sql.ts";
 import type { Engine } from "./engine.ts";
 import { tableNames } from "./engine.ts";
 import { type CanonicalColumn, type DatasetMeta, INGEST_VERSION, type QualityReport } from "./dataset.ts";
@@ -164,15 +164,17 @@ interface Built {
 }
 
 /**
- * Creates the raw view (types sniffed from `sampleSize` rows), detects the format and builds
- * the canonical table with the helper columns the quality checks read.
+ * Sniffs the file once (types from `sampleSize` rows), creates the raw view with what was found
+ * pinned, detects the format and builds the canonical table with the helper columns the
+ * quality checks read.
  */
 async function build(engine: Engine, datasetId: string, sampleSize: number): Promise<Built> {
   const { raw: rawView, view, file } = tableNames(datasetId);
-  const viewSql = rawViewSql(q(rawView), file, sampleSize);
+  const sniffed = await engine.query(datasetId, sniffCsvSql(file, sampleSize));
+  const dialect = parseSniff(sniffed.rows[0]);
+  const viewSql = pinnedViewSql(q(rawView), file, dialect);
   await engine.setup(datasetId, [viewSql]);
-  const described = await engine.query(datasetId, `DESCRIBE ${q(rawView)}`);
-  const raw: RawColumn[] = described.rows.map((r) => ({ name: String(r[0]), type: String(r[1]) }));
+  const raw: RawColumn[] = dialect.columns;
   const schema = detectSchema(raw);
   if (!schema) {
     throw new ValidationError(

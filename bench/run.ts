@@ -19,7 +19,7 @@ import { readCsvSql } from "../analytics/csv_sql.ts";
 import { NO_RATE_LIMITS, startServer, tempKvPath } from "../tests/helpers/server.ts";
 import { jsonReq, plainTableSql } from "../tests/helpers/app.ts";
 import { percentile, processMemoryMb } from "./measure.ts";
-import { focusCsv } from "./gen.ts";
+import { writeFocusCsv } from "./gen.ts";
 import { renderChart } from "../analytics/charts/render.ts";
 import { buildSpec, type ChartInput, type ChartType } from "../analytics/charts/spec.ts";
 import { forecastDaily } from "../analytics/forecast.ts";
@@ -27,7 +27,11 @@ import { densify } from "../analytics/series.ts";
 import { readCsvObjects } from "../tests/helpers/csv.ts";
 import { syntheticSeries } from "../tests/helpers/synthetic.ts";
 
-const args = Object.fromEntries(Deno.args.map((a) => a.replace(/^--/, "").split("=")));
+// "--rows=1,2" is a value, a bare "--skip-load" is true.
+const args = Object.fromEntries(Deno.args.map((a) => {
+  const [k, v = "true"] = a.replace(/^--/, "").split("=");
+  return [k, v];
+}));
 const sizes = String(args.rows ?? "100000,1000000").split(",").map(Number);
 const runs = Number(args.runs ?? 30);
 const duration = Number(args.duration ?? 10);
@@ -81,7 +85,7 @@ const COMPARE = [
 const csvFiles = new Map<number, string>();
 for (const n of sizes) {
   const path = await Deno.makeTempFile({ suffix: `-${n}.csv` });
-  await Deno.writeTextFile(path, focusCsv(n));
+  await writeFocusCsv(path, n);
   csvFiles.set(n, path);
 }
 if (haveNode && !args["skip-native"]) {

@@ -11,7 +11,11 @@ import { linearRegression } from "simple-statistics";
 import { NO_RATE_LIMITS, startServer, tempKvPath } from "../tests/helpers/server.ts";
 import { percentile, processMemoryMb } from "./measure.ts";
 
-const args = Object.fromEntries(Deno.args.map((a) => a.replace(/^--/, "").split("=")));
+// "--rows=1,2" is a value, a bare "--skip-load" is true.
+const args = Object.fromEntries(Deno.args.map((a) => {
+  const [k, v = "true"] = a.replace(/^--/, "").split("=");
+  return [k, v];
+}));
 const seconds = Number(args.seconds ?? 180);
 const clients = Number(args.clients ?? 8);
 

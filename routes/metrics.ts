@@ -27,7 +27,7 @@ export function metricsRoutes(app: App, deps: AppDeps): void {
       { name: "engine_datasets_loaded", help: "Datasets loaded in DuckDB workers", value: deps.engine.loadedCount },
       {
         name: "engine_dataset_bytes",
-        help: "Approximate bytes of loaded datasets (counted against ENGINE_MEMORY_MB)",
+        help: "Bytes of loaded tables (as DuckDB measures them) and files being read, counted against ENGINE_MEMORY_MB",
         value: deps.engine.loadedBytes,
       },
       { name: "engine_budget_bytes", help: "ENGINE_MEMORY_MB in bytes", value: deps.engine.budgetBytes },

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { Engine, tableNames } from "../../analytics/engine.ts";
 import { ingestCsv } from "../../analytics/ingest.ts";
+import { parseSniff, pinnedViewSql, sniffCsvSql } from "../../analytics/csv_sql.ts";
 import { EngineError } from "../../errors.ts";
+import { focusCsv } from "../../bench/gen.ts";
 import { engineTest, loadTable, plainTableSql, sharedEngine } from "../helpers/app.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -78,11 +80,11 @@ Deno.test({
   name: "engine: ensure() loads once for concurrent callers and evicts least recently used under the budget",
   ...engineTest,
   async fn() {
-    const engine = await Engine.start({ workers: 1, memoryMb: 0.0002 }); // ~200 bytes
+    const engine = await Engine.start({ workers: 1, memoryMb: 0.0001 }); // ~100 bytes: less than one file
     try {
       let fetches = 0;
       const csv = "a,b\n" + "1,2\n".repeat(30);
-      const ds = (id: string) => ({ id, setupSql: plainTableSql(id), bytes: csv.length });
+      const ds = (id: string) => ({ id, setupSql: plainTableSql(id) });
       const fetch = () => {
         fetches++;
         return Promise.resolve(enc(csv));
@@ -111,6 +113,85 @@ Deno.test({
 
 Deno.test({
   name:
+    "engine: the budget counts the tables as DuckDB measures them (compressed), not the CSV; a dataset being loaded is not evicted",
+  ...engineTest,
+  async fn() {
+    // Two files of 3 MB each do not fit a 3.7 MB budget as text; their compressed tables
+    // (≈ 0.5 MB each) do, but not next to a third file.
+    const engine = await Engine.start({ workers: 1, memoryMb: 3.7 });
+    try {
+      const csv = enc(focusCsv(20_000));
+      assert.ok(csv.byteLength > 2.5e6, String(csv.byteLength));
+      const ds = (id: string) => ({ id, setupSql: plainTableSql(id) });
+      const memory = async (id: string) =>
+        Number((await engine.query(id, "SELECT SUM(memory_usage_bytes) FROM duckdb_memory()")).rows[0][0]);
+      const a = crypto.randomUUID();
+      const b = crypto.randomUUID();
+      await engine.ensure(ds(a), () => Promise.resolve(csv.slice()));
+      const aBytes = engine.tableBytes(a)!;
+      // What the engine counts for the table is what DuckDB holds for it.
+      assert.equal(aBytes, await memory(a));
+      assert.ok(aBytes > 0 && aBytes < csv.byteLength / 3, `table ${aBytes} B from a ${csv.byteLength} B file`);
+      await engine.ensure(ds(b), () => Promise.resolve(csv.slice()));
+      assert.ok(engine.isLoaded(a) && engine.isLoaded(b), "both tables fit the budget");
+      assert.equal(engine.loadedBytes, aBytes + engine.tableBytes(b)!);
+      assert.equal(engine.loadedBytes, await memory(b));
+      // A third file no longer fits next to both tables: the least recently used goes.
+      await engine.query(a, "SELECT 1");
+      const c = crypto.randomUUID();
+      assert.ok(engine.loadedBytes + csv.byteLength > engine.budgetBytes, `${engine.loadedBytes} B loaded`);
+      await engine.ensure(ds(c), () => Promise.resolve(csv.slice()));
+      assert.equal(engine.isLoaded(b), false, "b was the least recently used");
+      assert.ok(engine.isLoaded(a) && engine.isLoaded(c));
+      await engine.unload(a);
+      assert.equal(engine.tableBytes(a), null);
+      assert.equal(await memory(c), engine.tableBytes(c), "unloading gives the memory back");
+      await engine.unload(c);
+      assert.equal(engine.loadedBytes, 0);
+
+      // Loads running at once on a budget too small for either: neither evicts the other.
+      const tiny = await Engine.start({ workers: 1, memoryMb: 0.0002 });
+      try {
+        const ids = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+        await Promise.all(ids.map((id) => tiny.ensure(ds(id), () => Promise.resolve(enc("a,b\n1,2\n")))));
+        for (const id of ids) {
+          assert.deepEqual((await tiny.query(id, `SELECT SUM(b) FROM "${tableNames(id).view}"`)).rows, [[2]]);
+        }
+      } finally {
+        tiny.close();
+      }
+    } finally {
+      engine.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "csv: the file is sniffed once and read through a pinned view; hostile header names stay names",
+  ...engineTest,
+  async fn() {
+    const engine = await sharedEngine();
+    const id = crypto.randomUUID();
+    const { raw, file } = tableNames(id);
+    const names = ["x'}); DROP TABLE t; --", "a\tb", "cost"];
+    const csv = `"${names[0]}";"${names[1]}";${names[2]}\r\n'q';"1;2";3,5\r\n`;
+    await engine.attach(id, enc(csv));
+    try {
+      const d = parseSniff((await engine.query(id, sniffCsvSql(file))).rows[0]);
+      assert.deepEqual([d.delimiter, d.quote, d.newLine, d.comment], [";", '"', "\\r\\n", ""]);
+      assert.deepEqual(d.columns.map((c) => c.name), names);
+      await engine.setup(id, [pinnedViewSql(`"${raw}"`, file, d)]);
+      const rs = await engine.query(id, `SELECT * FROM "${raw}"`);
+      assert.deepEqual(rs.columns.map((c) => c.name), names);
+      assert.deepEqual(rs.rows, [["'q'", "1;2", "3,5"]]);
+    } finally {
+      await engine.unload(id);
+    }
+  },
+});
+
+Deno.test({
+  name:
     "ingest: types are sniffed from a sample; a later value that does not fit is read again with the whole file sniffed",
   ...engineTest,
   async fn() {
@@ -123,7 +204,11 @@ Deno.test({
     await engine.attach(id, enc(lines.join("\n") + "\n"));
     const ds = await ingestCsv(engine, id, "late.csv", 0);
     assert.equal(ds.rows, 30_001);
-    assert.ok(ds.setupSql[0].includes("sample_size=-1"), ds.setupSql[0]);
+    // The second sniff (whole file) found the decimal and the word; the view pins those types.
+    assert.ok(
+      ds.setupSql[0].includes("'cost': 'DOUBLE'") && ds.setupSql[0].includes("'label': 'VARCHAR'"),
+      ds.setupSql[0],
+    );
     const { view } = tableNames(id);
     const rs = await engine.query(
       id,

@@ -202,7 +202,7 @@ Deno.test("config: the start and dev tasks allow exactly the variables the app r
   assert.deepEqual(flags(tasks.compile), flags(tasks.start));
 });
 
-Deno.test("config: on Deno Deploy (no variables but the platform's) the app listens on all interfaces and uses the platform KV", () => {
+Deno.test("config: on Deno Deploy (no variables but the platform's) the app listens on all interfaces, uses the platform KV and one small engine", () => {
   const local = loadConfig(() => undefined);
   assert.equal(local.kvPath, "./.data/finops.kv");
   assert.equal(local.host, "127.0.0.1");
@@ -210,6 +210,9 @@ Deno.test("config: on Deno Deploy (no variables but the platform's) the app list
   const deploy = loadConfig((k) => (k === "DENO_DEPLOYMENT_ID" ? "abc123" : undefined));
   assert.equal(deploy.kvPath, null);
   assert.equal(deploy.host, "0.0.0.0");
+  // Deploy's 512 MB: one DuckDB worker and a smaller table budget than elsewhere.
+  assert.deepEqual([deploy.engineWorkers, deploy.engineMemoryMb], [1, 100]);
+  assert.equal(local.engineMemoryMb, 300);
   const env: Record<string, string> = { DENO_DEPLOYMENT_ID: "abc123", FINOPS_KV_PATH: "https://kv.example/x" };
   assert.equal(loadConfig((k) => env[k]).kvPath, "https://kv.example/x", "an explicit store wins");
   assert.equal(loadConfig((k) => (k === "FINOPS_KV_PATH" ? "default" : undefined)).kvPath, null);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { findPart, gunzipLimited, indexOfBytes, readLimited, readUpload } from "../../routes/upload_body.ts";
-import { gzip } from "../../memory/blobs.ts";
+import { gzip, pacer } from "../../memory/blobs.ts";
 import { ValidationError } from "../../errors.ts";
 
 const enc = new TextEncoder();
@@ -130,7 +130,8 @@ Deno.test("big buffers are read, gzipped and inflated in slices: a timer set bef
       c.close();
     },
   });
-  await race("read", readLimited(body, big.byteLength, big.byteLength));
+  // Reading ready chunks is quick (a few ms for 24 MB): a 1 ms slice makes it yield here.
+  await race("read", readLimited(body, big.byteLength, big.byteLength, pacer(1)));
   assert.deepEqual(order, [
     "timer before gzip",
     "gzip done",
@@ -140,4 +141,20 @@ Deno.test("big buffers are read, gzipped and inflated in slices: a timer set bef
     "read done",
   ]);
   assert.deepEqual(await gunzipLimited(packed, big.byteLength), big);
+});
+
+Deno.test("pacer: lets the event loop in only after a slice of work (a turn costs milliseconds)", async () => {
+  const pace = pacer(30);
+  let fired = false;
+  setTimeout(() => fired = true, 0);
+  await pace();
+  assert.equal(fired, false, "under the slice: no turn");
+  const until = performance.now() + 35;
+  while (performance.now() < until) { /* 35 ms of work */ }
+  await pace();
+  assert.equal(fired, true, "past the slice: the timer ran");
+  fired = false;
+  setTimeout(() => fired = true, 0);
+  await pace();
+  assert.equal(fired, false, "the slice starts again after a turn");
 });
