@@ -16,6 +16,7 @@ import {
   writeDatasetBytes,
 } from "../memory/datasets.ts";
 import { keys } from "../memory/keys.ts";
+import { pacer } from "../memory/blobs.ts";
 import type { AgentEnv } from "./supervisor.ts";
 
 /** Limits for one upload. */
@@ -43,7 +44,7 @@ export async function importCsv(
   limits: UploadLimits,
   opts: { sessionId?: string; shared?: boolean } = {},
 ): Promise<DatasetMeta> {
-  const { bytes: checked } = normaliseCsv(bytes, limits);
+  const { bytes: checked } = await normaliseCsv(bytes, limits, pacer());
   const id = crypto.randomUUID();
   // The engine copies the file into DuckDB's heap and hands the buffer back; storing it (gzip +
   // KV on this thread) then overlaps the load in the worker. The file exists twice at most.

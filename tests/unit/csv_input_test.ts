@@ -4,8 +4,8 @@ import { ValidationError } from "../../errors.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
-function rejects(bytes: Uint8Array, status: number, pattern: RegExp, limits?: { maxColumns: number }) {
-  assert.throws(() => normaliseCsv(bytes, limits), (e: unknown) => {
+async function rejects(bytes: Uint8Array, status: number, pattern: RegExp, limits?: { maxColumns: number }) {
+  await assert.rejects(normaliseCsv(bytes, limits), (e: unknown) => {
     assert.ok(e instanceof ValidationError);
     assert.equal(e.status, status);
     assert.match(e.message, pattern);
@@ -13,42 +13,42 @@ function rejects(bytes: Uint8Array, status: number, pattern: RegExp, limits?: { 
   });
 }
 
-Deno.test("normaliseCsv: plain UTF-8 passes through unchanged", () => {
+Deno.test("normaliseCsv: plain UTF-8 passes through unchanged", async () => {
   const b = enc("date,cost\n2024-01-01,1\n");
-  const r = normaliseCsv(b);
+  const r = await normaliseCsv(b);
   assert.equal(r.bytes, b);
   assert.deepEqual(r.info.header, ["date", "cost"]);
 });
 
-Deno.test("normaliseCsv: UTF-8 BOM is stripped", () => {
-  const r = normaliseCsv(new Uint8Array([0xef, 0xbb, 0xbf, ...enc("date,cost\n2024-01-01,1\n")]));
+Deno.test("normaliseCsv: UTF-8 BOM is stripped", async () => {
+  const r = await normaliseCsv(new Uint8Array([0xef, 0xbb, 0xbf, ...enc("date,cost\n2024-01-01,1\n")]));
   assert.equal(new TextDecoder().decode(r.bytes), "date,cost\n2024-01-01,1\n");
 });
 
-Deno.test("normaliseCsv: UTF-16 LE with BOM is decoded", () => {
+Deno.test("normaliseCsv: UTF-16 LE with BOM is decoded", async () => {
   const text = "date,cost\n2024-01-01,1\n";
   const u16 = new Uint8Array(2 + text.length * 2);
   u16[0] = 0xff;
   u16[1] = 0xfe;
   for (let i = 0; i < text.length; i++) u16[2 + i * 2] = text.charCodeAt(i);
-  const r = normaliseCsv(u16);
+  const r = await normaliseCsv(u16);
   assert.equal(r.info.encoding, "utf-16le");
   assert.equal(new TextDecoder().decode(r.bytes), text);
 });
 
-Deno.test("normaliseCsv: Windows-1252 is decoded to UTF-8", () => {
-  const r = normaliseCsv(new Uint8Array([...enc("name,cost,date\nCaf"), 0xe9, ...enc(",1,2024-01-01\n")]));
+Deno.test("normaliseCsv: Windows-1252 is decoded to UTF-8", async () => {
+  const r = await normaliseCsv(new Uint8Array([...enc("name,cost,date\nCaf"), 0xe9, ...enc(",1,2024-01-01\n")]));
   assert.equal(r.info.encoding, "windows-1252");
   assert.match(new TextDecoder().decode(r.bytes), /Café/);
 });
 
-Deno.test("normaliseCsv: empty, whitespace, header-only, binary and too wide files are refused", () => {
-  rejects(new Uint8Array(0), 422, /empty/);
-  rejects(enc("  \n \n"), 422, /empty/);
-  rejects(enc("date,cost\n"), 422, /no data rows/);
-  rejects(enc("date,cost\n\n\n"), 422, /no data rows/);
-  rejects(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d]), 415, /binary/);
-  rejects(
+Deno.test("normaliseCsv: empty, whitespace, header-only, binary and too wide files are refused", async () => {
+  await rejects(new Uint8Array(0), 422, /empty/);
+  await rejects(enc("  \n \n"), 422, /empty/);
+  await rejects(enc("date,cost\n"), 422, /no data rows/);
+  await rejects(enc("date,cost\n\n\n"), 422, /no data rows/);
+  await rejects(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d]), 415, /binary/);
+  await rejects(
     enc(Array.from({ length: 20 }, (_, i) => `c${i}`).join(",") + "\n" + "1,".repeat(19) + "1\n"),
     422,
     /20 columns/,
@@ -77,9 +77,30 @@ Deno.test("isUtf8: ASCII, multi-byte after a long ASCII run, broken and truncate
   assert.equal(isUtf8(big), true);
 });
 
-Deno.test("normaliseCsv: a NUL far past the first 8 KiB is still refused, and so is Windows-1252 with NUL", () => {
+Deno.test("normaliseCsv: a NUL far past the first 8 KiB is still refused, and so is Windows-1252 with NUL", async () => {
   const b = enc("date,cost\n" + "2024-01-01,1\n".repeat(2000) + "x\0y\n");
-  assert.throws(() => normaliseCsv(b), (e: ValidationError) => e.status === 415 && /NUL/.test(e.message));
+  await assert.rejects(normaliseCsv(b), (e: ValidationError) => e.status === 415 && /NUL/.test(e.message));
   const w = new Uint8Array([...enc("date,cost\n2024-01-01,1\n"), 0xe9, 0, 0x0a]);
-  assert.throws(() => normaliseCsv(w), (e: ValidationError) => e.status === 415);
+  await assert.rejects(normaliseCsv(w), (e: ValidationError) => e.status === 415);
+});
+
+Deno.test("normaliseCsv: big files are scanned in slices with the caller's pace between them", async () => {
+  // A multi-byte character across the 4 MiB slice border, and a NUL in the third slice.
+  const text = "date,cost\n" + "a".repeat((4 << 20) - 11) + "€" + "b".repeat(5 << 20) + "\n";
+  let paces = 0;
+  const pace = () => {
+    paces++;
+    return Promise.resolve();
+  };
+  const r = await normaliseCsv(enc(text), undefined, pace);
+  assert.equal(r.info.encoding, "utf-8");
+  assert.equal(paces, 3);
+  const withNul = enc(text + "x".repeat(1 << 20) + "\0\n");
+  await assert.rejects(normaliseCsv(withNul, undefined, pace), (e: ValidationError) => /NUL/.test(e.message));
+  // Crossing the slice border inside a character, unaligned, is still UTF-8; a broken one is not.
+  const shifted = enc("_" + "a".repeat((4 << 20) - 2) + "€" + "z");
+  assert.equal(isUtf8(shifted.subarray(1)), true);
+  const broken = shifted.slice(1);
+  broken[(4 << 20) - 1] = 0x41; // the € loses its second byte
+  assert.equal(isUtf8(broken), false);
 });
