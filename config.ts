@@ -115,7 +115,7 @@ export function loadConfig(get: (k: string) => string | undefined = (k) => Deno.
     maxUploadMb: num(get("MAX_UPLOAD_MB"), 100, "MAX_UPLOAD_MB"),
     maxSessionAgeDays: num(get("MAX_SESSION_AGE_DAYS"), 7, "MAX_SESSION_AGE_DAYS"),
     logLevel: (["debug", "info", "warn", "error"].includes(level) ? level : "info") as Config["logLevel"],
-    // One DuckDB per core (at most 4; each costs ~150 MB idle), one on Deno Deploy's 512 MB.
+    // One DuckDB per core (at most 4; each costs ~250 MB idle), one on Deno Deploy's 512 MB.
     engineWorkers: Math.floor(
       num(get("ENGINE_WORKERS"), onDeploy ? 1 : Math.min(4, navigator.hardwareConcurrency || 1), "ENGINE_WORKERS"),
     ),

@@ -63,9 +63,11 @@ export function isGzip(bytes: Uint8Array): boolean {
 
 /** Inflates gzip bytes as a stream, refusing output past `maxBytes` (a zip bomb stops early). */
 export async function gunzipLimited(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> {
-  const stream = chunkedStream(bytes).pipeThrough(new DecompressionStream("gzip"));
+  // One pace for both ends of the pipe: inflating and collecting are one stretch of work.
+  const pace = pacer();
+  const stream = chunkedStream(bytes, undefined, pace).pipeThrough(new DecompressionStream("gzip"));
   try {
-    return await readLimited(stream, maxBytes, bytes.byteLength * 6);
+    return await readLimited(stream, maxBytes, bytes.byteLength * 6, pace);
   } catch (e) {
     if (e instanceof ValidationError) throw e;
     throw new ValidationError("The gzip file is damaged or incomplete.", 422);
