@@ -10,8 +10,17 @@
  */
 import { BASIS_COLUMN, type CanonicalColumn, type DatasetMeta } from "../analytics/dataset.ts";
 import { tableNames } from "../analytics/engine.ts";
-import { lit, q } from "../analytics/schema.ts";
+import { lit, q } from "../analytics/sql.ts";
 import { tagValueExpr } from "../analytics/tags.ts";
+import {
+  columnResolver,
+  type FocusField,
+  METRICS,
+  metricSql,
+  missingFor,
+  scopeSql,
+  VIRTUAL_DIMENSIONS,
+} from "../analytics/metric_layer.ts";
 import { ValidationError } from "../errors.ts";
 import type { QueryPlan, TimeRange } from "./types.ts";
 
@@ -26,6 +35,12 @@ export interface CompiledQuery {
   timeColumn: string | null;
   /** Whether results were split by currency (more than one currency in scope). */
   byCurrency: boolean;
+  /** Value columns of the metric layer, in order, when the plan names measures. */
+  metricColumns?: string[];
+  /** Identifying columns shown beside a name: `SubAccountName` → `SubAccountId`, `ProviderName`. */
+  details?: Record<string, string[]>;
+  /** The time column dates come from (`ChargePeriodStart` or `BillingPeriodStart`). */
+  periodColumn: string;
 }
 
 /** Maximum rows a breakdown returns when no top-N is asked for. */
@@ -40,20 +55,54 @@ export function knownColumns(meta: DatasetMeta): Set<string> {
   for (const c of meta.columns) {
     if (!meta.canonical.some((k) => k.toLowerCase() === c.name.toLowerCase())) s.add(c.name);
   }
-  if (meta.canonical.includes("Tags")) { for (const t of meta.tags ?? []) s.add(TAG_PREFIX + t.key); }
+  if (meta.canonical.includes("Tags")) {
+    for (const t of meta.tags ?? []) s.add(TAG_PREFIX + t.key);
+    s.add("@tagged");
+  }
   return s;
 }
 
 /** SQL expression of a plan column (a tag becomes its extraction from `Tags`). */
 function column(name: string, known: Set<string>): string {
   if (!known.has(name)) throw new ValidationError(`Unknown column '${name}'.`, 422);
+  if (name === "@tagged") return VIRTUAL_DIMENSIONS["@tagged"].sql(() => q("Tags"));
   return name.startsWith(TAG_PREFIX) ? tagValueExpr(name.slice(TAG_PREFIX.length)) : q(name);
 }
 
-/** A dimension in a SELECT list: tags get their plan name as alias. */
+/** A dimension in a SELECT list: tags and virtual dimensions get their plan name as alias. */
 function selectDim(name: string, known: Set<string>): string {
   const e = column(name, known);
-  return name.startsWith(TAG_PREFIX) ? `${e} AS ${q(name)}` : e;
+  return name.startsWith(TAG_PREFIX) || name.startsWith("@") ? `${e} AS ${q(name)}` : e;
+}
+
+/**
+ * The period column of a plan: the charge period, or the billing period when asked for
+ * ("per billing period", "invoiced in March") and the data has one.
+ */
+export function periodColumn(plan: QueryPlan, meta: DatasetMeta): string {
+  if (plan.period !== "billing") return "ChargePeriodStart";
+  const col = columnResolver(meta)("BillingPeriodStart");
+  if (!col) throw new ValidationError("This data has no billing period column (BillingPeriodStart).", 422);
+  return col.slice(1, -1).replaceAll('""', '"');
+}
+
+/**
+ * Names whose values can repeat across IDs: grouped by ID too, with the provider, so that three
+ * accounts called "Atlas Orion" stay three lines.
+ */
+function identityDetails(groupBy: string[], meta: DatasetMeta): Record<string, string[]> {
+  const resolve = columnResolver(meta);
+  const out: Record<string, string[]> = {};
+  const pairs: [string, FocusField][] = [["SubAccountName", "SubAccountId"], ["BillingAccountName", "BillingAccountId"]];
+  for (const [name, id] of pairs) {
+    const idCol = resolve(id);
+    if (!groupBy.includes(name) || !idCol) continue;
+    const idName = idCol.slice(1, -1).replaceAll('""', '"');
+    if (idName === name) continue;
+    out[name] = [idName];
+    if (meta.canonical.includes("ProviderName") && !groupBy.includes("ProviderName")) out[name].push("ProviderName");
+  }
+  return out;
 }
 
 /** Result column name of a plan's measure, e.g. `effective_cost`. */
@@ -92,9 +141,10 @@ function measureExpr(plan: QueryPlan, meta: DatasetMeta): string {
   }
 }
 
-/** SQL condition of a half-open date range on `ChargePeriodStart`. */
-export function rangeCond(r: TimeRange): string {
-  return `"ChargePeriodStart" >= TIMESTAMP ${lit(r.start)} AND "ChargePeriodStart" < TIMESTAMP ${lit(r.end)}`;
+/** SQL condition of a half-open date range on `ChargePeriodStart` (or another period column). */
+export function rangeCond(r: TimeRange, periodCol = "ChargePeriodStart"): string {
+  const c = periodCol === "ChargePeriodStart" ? q(periodCol) : `TRY_CAST(${q(periodCol)} AS TIMESTAMP)`;
+  return `${c} >= TIMESTAMP ${lit(r.start)} AND ${c} < TIMESTAMP ${lit(r.end)}`;
 }
 
 function isoDate(s: string): string {
@@ -121,97 +171,224 @@ export function planConditions(plan: QueryPlan, meta: DatasetMeta): string[] {
       isoDate(r.end);
     }
   }
-  if (plan.time.range) where.push(rangeCond(plan.time.range));
+  if (plan.time.range) where.push(rangeCond(plan.time.range, periodColumn(plan, meta)));
+  const resolve = columnResolver(meta);
+  for (const scope of plan.scopes ?? []) where.push(`(${scopeSql(scope, resolve)})`);
   return where;
 }
 
-/** Compiles a plan for a dataset. */
-export function compilePlan(plan: QueryPlan, meta: DatasetMeta): CompiledQuery {
+/** Throws a 422 naming the columns a plan's measures and filters need that the data lacks. */
+export function assertMetricColumns(plan: QueryPlan, meta: DatasetMeta): void {
+  const missing = missingFor(columnResolver(meta), plan.basis, plan.metrics, plan.scopes);
+  if (missing.length) {
+    throw new ValidationError(
+      `This data has no ${missing.join(", ")} column${missing.length > 1 ? "s" : ""}, which ${
+        missing.length > 1 ? "are" : "is"
+      } needed for that.`,
+      422,
+    );
+  }
+}
+
+/** What every shape of query shares: the table, conditions, dimensions and measure. */
+interface Frame {
+  plan: QueryPlan;
+  meta: DatasetMeta;
+  known: Set<string>;
+  view: string;
+  where: string[];
+  byCurrency: boolean;
+  dims: string[];
+  dimSql: string[];
+  dimSel: string[];
+  /** Identifying columns selected after the values and grouped by (see `identityDetails`). */
+  detailSql: string[];
+  value: string;
+  measure: string;
+  period: string;
+  details: Record<string, string[]>;
+}
+
+function frame(plan: QueryPlan, meta: DatasetMeta): Frame {
   const known = knownColumns(meta);
-  const view = q(tableNames(meta.id).view);
   if (!meta.canonical.includes(BASIS_COLUMN[plan.basis] as CanonicalColumn)) {
     throw new ValidationError(`This data has no ${plan.basis} cost.`, 422);
   }
-  const where = planConditions(plan, meta);
-
+  assertMetricColumns(plan, meta);
   const currencyFiltered = plan.filters.some((f) =>
     f.column === "BillingCurrency" && f.op === "in" && f.values.length === 1
   );
   const byCurrency = meta.currencies.length > 1 && meta.canonical.includes("BillingCurrency") && !currencyFiltered &&
     !plan.groupBy.includes("BillingCurrency");
+  const details = identityDetails(plan.groupBy, meta);
   const dims = [...(byCurrency ? ["BillingCurrency"] : []), ...plan.groupBy];
-  const dimSql = dims.map((d) => column(d, known));
-  const dimSel = dims.map((d) => selectDim(d, known));
-  const value = valueName(plan);
-  const m = measureExpr(plan, meta);
+  // Identifying columns come after the values, so a row still reads name, value.
+  const detailCols = [...new Set(Object.values(details).flat())].filter((d) => !dims.includes(d));
+  return {
+    plan,
+    meta,
+    known,
+    view: q(tableNames(meta.id).view),
+    where: planConditions(plan, meta),
+    byCurrency,
+    dims,
+    dimSql: dims.map((d) => column(d, known)),
+    dimSel: dims.map((d) => selectDim(d, known)),
+    detailSql: detailCols.map((d) => q(d)),
+    value: valueName(plan),
+    measure: measureExpr(plan, meta),
+    period: periodColumn(plan, meta),
+    details,
+  };
+}
 
-  let sql: string;
-  let timeColumn: string | null = null;
-  let valueColumn = value;
-  if (plan.compare) {
-    const { a, b } = plan.compare;
-    const start = a.start < b.start ? a.start : b.start;
-    const end = a.end > b.end ? a.end : b.end;
-    const inner = m.replace(/^SUM\((.*)\)$/, "$1");
-    const agg = (r: TimeRange) =>
-      plan.measure === "cost" || plan.measure === "quantity"
-        ? `COALESCE(SUM(${inner}) FILTER (WHERE ${rangeCond(r)}), 0)`
-        : `${m} FILTER (WHERE ${rangeCond(r)})`;
-    const cols = [
-      ...dimSel,
-      `${agg(a)} AS ${q(a.label)}`,
-      `${agg(b)} AS ${q(b.label)}`,
-      `${agg(b)} - ${agg(a)} AS "change"`,
-      `CASE WHEN ${agg(a)} <> 0 THEN (${agg(b)} - ${agg(a)}) / ABS(${agg(a)}) * 100 END AS "change_pct"`,
-    ];
-    where.push(`"ChargePeriodStart" >= TIMESTAMP ${lit(start)} AND "ChargePeriodStart" < TIMESTAMP ${lit(end)}`);
-    valueColumn = "change";
-    sql = `SELECT ${cols.join(", ")} FROM ${view}${where.length ? ` WHERE ${where.join(" AND ")}` : ""}` +
-      (dims.length ? ` GROUP BY ${dimSql.join(", ")} ORDER BY ABS("change") DESC` : "") +
-      (dims.length ? ` LIMIT ${plan.topN ?? MAX_GROUP_ROWS}` : "");
-  } else if (plan.time.grain) {
-    timeColumn = plan.time.grain;
-    const t = `CAST(date_trunc(${lit(plan.time.grain)}, "ChargePeriodStart") AS DATE)`;
-    const cols = [`${t} AS ${q(timeColumn)}`, ...dimSel, `${m} AS ${q(value)}`];
-    where.push(`"ChargePeriodStart" IS NOT NULL`);
-    sql = `SELECT ${cols.join(", ")} FROM ${view} WHERE ${where.join(" AND ")}` +
-      ` GROUP BY ${[t, ...dimSql].join(", ")} ORDER BY ${q(timeColumn)}` +
-      (dims.length ? `, ${q(value)} DESC` : "");
-    if (plan.topN && dims.length) {
-      // Top N series over the whole period, then their values per period. Keys are compared
-      // null-safely: a series whose region is not set is a series too.
-      const key = dimSql.map((d) => `COALESCE(CAST(${d} AS VARCHAR), chr(1))`).join(", ");
-      const topDims = `SELECT ${key} FROM ${view} WHERE ${where.join(" AND ")} GROUP BY ${
-        dimSql.join(", ")
-      } ORDER BY ${m} ${plan.order === "asc" ? "ASC" : "DESC"} LIMIT ${plan.topN}`;
-      sql = `SELECT ${cols.join(", ")} FROM ${view} WHERE ${where.join(" AND ")} AND (${key}) IN (${topDims})` +
-        ` GROUP BY ${[t, ...dimSql].join(", ")} ORDER BY ${q(timeColumn)}, ${q(value)} DESC`;
-    }
-  } else if (dims.length) {
-    const cols = [...dimSel, `${m} AS ${q(value)}`];
-    if (plan.share) {
-      cols.push(
-        `${m} * 100.0 / NULLIF(SUM(${m}) OVER (${
-          byCurrency ? `PARTITION BY "BillingCurrency"` : ""
-        }), 0) AS "share_pct"`,
-      );
-    }
-    const order = `${q(value)} ${plan.order === "asc" ? "ASC" : "DESC"} NULLS LAST`;
-    sql = `SELECT ${cols.join(", ")} FROM ${view}${where.length ? ` WHERE ${where.join(" AND ")}` : ""}` +
-      ` GROUP BY ${dimSql.join(", ")} ORDER BY ${byCurrency ? `"BillingCurrency", ` : ""}${order}` +
-      ` LIMIT ${plan.topN ?? MAX_GROUP_ROWS}`;
-  } else {
-    const cols = [
-      `${m} AS ${q(value)}`,
-      `COUNT(*) AS "line_items"`,
-      `CAST(MIN("ChargePeriodStart") AS DATE) AS "first_day"`,
-      `CAST(MAX("ChargePeriodStart") AS DATE) AS "last_day"`,
-    ];
-    if (plan.measure === "avg_daily_cost") {
-      cols.splice(1, 0, `COUNT(DISTINCT CAST("ChargePeriodStart" AS DATE)) AS "days"`);
-    }
-    if (plan.measure === "rows") cols.splice(1, 1);
-    sql = `SELECT ${cols.join(", ")} FROM ${view}${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`;
+const whereSql = (conds: string[]) => conds.length ? ` WHERE ${conds.join(" AND ")}` : "";
+
+/** Compiles a plan for a dataset. */
+export function compilePlan(plan: QueryPlan, meta: DatasetMeta): CompiledQuery {
+  const f = frame(plan, meta);
+  const base = { dimensions: f.dims, byCurrency: f.byCurrency, details: f.details, periodColumn: f.period };
+  if (plan.compare) return { ...base, ...compareSql(f, plan.compare.a, plan.compare.b) };
+  if (plan.metrics?.length) return { ...base, ...metricsSql(f, plan.metrics) };
+  if (plan.time.grain) return { ...base, ...trendSql(f, plan.time.grain) };
+  if (plan.share && !plan.groupBy.length && plan.filters.length) return { ...base, ...shareOfTotalSql(f) };
+  if (f.dims.length) return { ...base, ...breakdownSql(f) };
+  return { ...base, ...totalSql(f) };
+}
+
+type Shape = Pick<CompiledQuery, "sql" | "valueColumn" | "timeColumn" | "metricColumns">;
+
+function periodExpr(f: Frame): string {
+  return f.period === "ChargePeriodStart" ? q(f.period) : `TRY_CAST(${q(f.period)} AS TIMESTAMP)`;
+}
+
+function compareSql(f: Frame, a: TimeRange, b: TimeRange): Shape {
+  const { plan } = f;
+  const start = a.start < b.start ? a.start : b.start;
+  const end = a.end > b.end ? a.end : b.end;
+  const inner = f.measure.replace(/^SUM\((.*)\)$/, "$1");
+  const agg = (r: TimeRange) =>
+    plan.measure === "cost" || plan.measure === "quantity"
+      ? `COALESCE(SUM(${inner}) FILTER (WHERE ${rangeCond(r, f.period)}), 0)`
+      : `${f.measure} FILTER (WHERE ${rangeCond(r, f.period)})`;
+  const cols = [
+    ...f.dimSel,
+    `${agg(a)} AS ${q(a.label)}`,
+    `${agg(b)} AS ${q(b.label)}`,
+    `${agg(b)} - ${agg(a)} AS "change"`,
+    `CASE WHEN ${agg(a)} <> 0 THEN (${agg(b)} - ${agg(a)}) / ABS(${agg(a)}) * 100 END AS "change_pct"`,
+    ...f.detailSql,
+  ];
+  const where = [...f.where, rangeCond({ start, end, label: "" }, f.period)];
+  const sql = `SELECT ${cols.join(", ")} FROM ${f.view}${whereSql(where)}` +
+    (f.dims.length ? ` GROUP BY ${[...f.dimSql, ...f.detailSql].join(", ")} ORDER BY ABS("change") DESC` : "") +
+    (f.dims.length ? ` LIMIT ${plan.topN ?? MAX_GROUP_ROWS}` : "");
+  return { sql, valueColumn: "change", timeColumn: null };
+}
+
+function trendSql(f: Frame, grain: string): Shape {
+  const { plan } = f;
+  const t = `CAST(date_trunc(${lit(grain)}, ${periodExpr(f)}) AS DATE)`;
+  const cols = [`${t} AS ${q(grain)}`, ...f.dimSel, `${f.measure} AS ${q(f.value)}`, ...f.detailSql];
+  const where = [...f.where, `${periodExpr(f)} IS NOT NULL`];
+  const keys = [t, ...f.dimSql, ...f.detailSql];
+  let sql = `SELECT ${cols.join(", ")} FROM ${f.view}${whereSql(where)}` +
+    ` GROUP BY ${keys.join(", ")} ORDER BY ${q(grain)}` +
+    (f.dims.length ? `, ${q(f.value)} DESC` : "");
+  if (plan.topN && f.dims.length) {
+    // Top N series over the whole period, then their values per period. Keys are compared
+    // null-safely: a series whose region is not set is a series too.
+    const key = [...f.dimSql, ...f.detailSql].map((d) => `COALESCE(CAST(${d} AS VARCHAR), chr(1))`).join(", ");
+    const topDims = `SELECT ${key} FROM ${f.view}${whereSql(where)} GROUP BY ${
+      [...f.dimSql, ...f.detailSql].join(", ")
+    } ORDER BY ${
+      f.measure
+    } ${plan.order === "asc" ? "ASC" : "DESC"} LIMIT ${plan.topN}`;
+    sql = `SELECT ${cols.join(", ")} FROM ${f.view}${whereSql([...where, `(${key}) IN (${topDims})`])}` +
+      ` GROUP BY ${keys.join(", ")} ORDER BY ${q(grain)}, ${q(f.value)} DESC`;
   }
-  return { sql, valueColumn, dimensions: dims, timeColumn, byCurrency };
+  return { sql, valueColumn: f.value, timeColumn: grain };
+}
+
+/** Several named measures side by side, per period and dimension when asked. */
+function metricsSql(f: Frame, metrics: readonly (keyof typeof METRICS)[]): Shape {
+  const { plan, meta } = f;
+  const resolve = columnResolver(meta);
+  const grain = plan.time.grain;
+  const t = grain ? `CAST(date_trunc(${lit(grain)}, ${periodExpr(f)}) AS DATE)` : null;
+  const values = metrics.map((m) => `${metricSql(m, resolve, plan.basis)} AS ${q(m)}`);
+  const cols = [...(t ? [`${t} AS ${q(grain!)}`] : []), ...f.dimSel, ...values, ...f.detailSql];
+  const keys = [...(t ? [t] : []), ...f.dimSql, ...f.detailSql];
+  const order = [
+    ...(grain ? [q(grain)] : []),
+    ...(f.byCurrency ? [`"BillingCurrency"`] : []),
+    `${q(metrics[0])} ${plan.order === "asc" ? "ASC" : "DESC"} NULLS LAST`,
+  ];
+  const sql = `SELECT ${cols.join(", ")} FROM ${f.view}${whereSql(f.where)}` +
+    (keys.length ? ` GROUP BY ${keys.join(", ")} ORDER BY ${order.join(", ")}` : "") +
+    (f.dims.length ? ` LIMIT ${plan.topN ?? MAX_GROUP_ROWS}` : "");
+  return { sql, valueColumn: metrics[0], timeColumn: grain, metricColumns: [...metrics] };
+}
+
+/** A filtered figure and its share of the unfiltered total of the same period. */
+function shareOfTotalSql(f: Frame): Shape {
+  const inner = f.measure.replace(/^SUM\((.*)\)$/, "$1");
+  const filterConds = planConditions({ ...f.plan, time: { range: null, grain: null }, scopes: [] }, f.meta);
+  const periodConds = f.plan.time.range ? [rangeCond(f.plan.time.range, f.period)] : [];
+  const part = `COALESCE(SUM(${inner}) FILTER (WHERE ${filterConds.join(" AND ")}), 0)`;
+  const cols = [
+    ...(f.byCurrency ? [`"BillingCurrency"`] : []),
+    `${part} AS ${q(f.value)}`,
+    `SUM(${inner}) AS "total"`,
+    `${part} * 100.0 / NULLIF(SUM(${inner}), 0) AS "share_pct"`,
+  ];
+  const sql = `SELECT ${cols.join(", ")} FROM ${f.view}${whereSql(periodConds)}` +
+    (f.byCurrency ? ` GROUP BY "BillingCurrency" ORDER BY "BillingCurrency"` : "");
+  return { sql, valueColumn: f.value, timeColumn: null };
+}
+
+function breakdownSql(f: Frame): Shape {
+  const { plan } = f;
+  const cols = [...f.dimSel, `${f.measure} AS ${q(f.value)}`];
+  if (plan.share) {
+    cols.push(
+      `${f.measure} * 100.0 / NULLIF(SUM(${f.measure}) OVER (${
+        f.byCurrency ? `PARTITION BY "BillingCurrency"` : ""
+      }), 0) AS "share_pct"`,
+    );
+  }
+  cols.push(...f.detailSql);
+  const groupKeys = [...f.dimSql, ...f.detailSql].join(", ");
+  const order = `${q(f.value)} ${plan.order === "asc" ? "ASC" : "DESC"} NULLS LAST`;
+  const ranked = plan.order === "asc" && plan.topN && plan.groupBy.length;
+  if (!ranked) {
+    const sql = `SELECT ${cols.join(", ")} FROM ${f.view}${whereSql(f.where)}` +
+      ` GROUP BY ${groupKeys} ORDER BY ${f.byCurrency ? `"BillingCurrency", ` : ""}${order}` +
+      ` LIMIT ${plan.topN ?? MAX_GROUP_ROWS}`;
+    return { sql, valueColumn: f.value, timeColumn: null };
+  }
+  // Bottom N ranks real values; charges without a value ("(not set)") are listed apart, after them.
+  const first = column(plan.groupBy[0], f.known);
+  const set = `SELECT ${cols.join(", ")} FROM ${f.view}${whereSql([...f.where, `${first} IS NOT NULL`])}` +
+    ` GROUP BY ${groupKeys} ORDER BY ${order} LIMIT ${plan.topN}`;
+  const unset = `SELECT ${cols.join(", ")} FROM ${f.view}${whereSql([...f.where, `${first} IS NULL`])}` +
+    ` GROUP BY ${groupKeys}`;
+  const sql = `SELECT * FROM (SELECT * FROM (${set}) UNION ALL SELECT * FROM (${unset}))` +
+    ` ORDER BY ${q(plan.groupBy[0])} IS NULL, ${order}`;
+  return { sql, valueColumn: f.value, timeColumn: null };
+}
+
+function totalSql(f: Frame): Shape {
+  const { plan } = f;
+  const cols = [
+    `${f.measure} AS ${q(f.value)}`,
+    `COUNT(*) AS "line_items"`,
+    `CAST(MIN("ChargePeriodStart") AS DATE) AS "first_day"`,
+    `CAST(MAX("ChargePeriodStart") AS DATE) AS "last_day"`,
+  ];
+  if (plan.measure === "avg_daily_cost") {
+    cols.splice(1, 0, `COUNT(DISTINCT CAST("ChargePeriodStart" AS DATE)) AS "days"`);
+  }
+  if (plan.measure === "rows") cols.splice(1, 1);
+  return { sql: `SELECT ${cols.join(", ")} FROM ${f.view}${whereSql(f.where)}`, valueColumn: f.value, timeColumn: null };
 }

@@ -6,7 +6,7 @@
 import type { DatasetMeta } from "../analytics/dataset.ts";
 import type { Engine } from "../analytics/engine.ts";
 import { tableNames } from "../analytics/engine.ts";
-import { q } from "../analytics/schema.ts";
+import { q } from "../analytics/sql.ts";
 import { tagValueExpr } from "../analytics/tags.ts";
 import { MAX_NAMED_VALUE, type ValueIndex } from "./planner.ts";
 

@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from "zod";
+import { METRIC_IDS, SCOPE_IDS } from "../analytics/metric_layer.ts";
 import type { QueryPlan } from "./types.ts";
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected an ISO date YYYY-MM-DD");
@@ -41,6 +42,17 @@ export const QueryPlanSchema = z.object({
   window: z.number().int().min(2).max(90).optional(),
   method: z.enum(["pearson", "spearman"]).optional(),
   chart: z.object({ type: z.string().max(30).optional() }).strict().optional(),
+  metrics: z.array(z.enum(METRIC_IDS)).max(6).optional().describe(
+    "Named measures of the FOCUS metric layer, shown side by side (e.g. list_cost, effective_cost, " +
+      "effective_savings_rate, commitment_utilization, tag_coverage, count_sub_accounts)",
+  ),
+  scopes: z.array(z.enum(SCOPE_IDS)).max(4).optional().describe(
+    "Named filters (usage, corrections, marketplace, tagged, untagged, unused_commitments, …)",
+  ),
+  period: z.enum(["charge", "billing"]).optional().describe(
+    "Dates from the charge period (default) or the billing period (invoices)",
+  ),
+  budget: z.object({ amount: z.number().positive() }).strict().optional(),
 }).strict() satisfies z.ZodType<QueryPlan>;
 
 /**

@@ -2,31 +2,51 @@
  * The built-in planner: a question (plus the dataset's vocabulary and the conversation's
  * entity memory) → a {@link QueryPlan}, with no LLM. Pure: all data it needs is passed in.
  *
+ * It works in four stages, each a function with its own tests:
+ * 1. {@link readSignals}: what the words say (time, basis, measure, ranking, dimensions, values,
+ *    metric-layer words), each detector reporting the words it used (agents/signals.ts);
+ * 2. {@link resolveFollowUp}: a new question, a follow-up of the remembered plan, or a repeat;
+ * 3. {@link buildPlan}: the plan, with its parts in plain words;
+ * 4. {@link accountWords}: every content word used, or reported back (agents/reading.ts).
+ *
  * @example
  * planQuestion("top 5 services last month", ctx)
  * // → {kind: "plan", plan: {measure: "cost", groupBy: ["ServiceName"], topN: 5, time: {range: {...}}, ...}}
  * @module
  */
-import type { CanonicalColumn, CostBasis, DatasetMeta } from "../analytics/dataset.ts";
+import type { DatasetMeta } from "../analytics/dataset.ts";
+import type { StoredEntities } from "../memory/entities.ts";
+import { analysisWordsIn } from "./analysis_words.ts";
+import { ORDINARY_WORDS } from "./lexicon.ts";
+import { detectMetricWords, type MetricSignals } from "./metric_words.ts";
+import { contentWords, makeReading, unusedWords } from "./reading.ts";
 import {
-  CATEGORY_WORDS,
-  COLUMN_LABELS,
-  DIMENSION_SYNONYMS,
-  REGION_ALIASES,
-  SERVICE_ALIASES,
-  STOP_WORDS,
-} from "./vocabulary.ts";
-import { parseTime, previousPeriod } from "./time.ts";
+  detectBasis,
+  detectExclusions,
+  detectGroupBy,
+  detectMeasure,
+  detectTopN,
+  type Found,
+  hasWords,
+  headerWords,
+  matchValues,
+  normText,
+  quotedStrings,
+  type ValueIndex,
+  type ValueMatch,
+} from "./signals.ts";
+import { GRAIN_WORDS, isOneDay, type ParsedTime, parseTime, previousPeriod } from "./time.ts";
 import { correctTypos, PLANNER_WORDS } from "./typos.ts";
-import type { Grain, Measure, PlanFilter, QueryPlan, TimeRange } from "./types.ts";
+import type { Grain, Measure, PlanFilter, QueryPlan, Reading, ReadingPart, TimeRange } from "./types.ts";
+import { CATEGORY_WORDS, REGION_ALIASES, SERVICE_ALIASES, STOP_WORDS } from "./vocabulary.ts";
+import { describeRange } from "./time.ts";
+import type { CostBasis } from "../analytics/dataset.ts";
 
-/** Distinct values per dimension column, most frequent first. */
-export type ValueIndex = Record<string, { value: string; n: number }[]>;
+export { headerWords, matchValues, MAX_NAMED_VALUE, normText, resolveDimension } from "./signals.ts";
+export type { ValueIndex } from "./signals.ts";
 
 /** What the conversation remembers between turns. */
-export interface EntityMemory {
-  lastPlan: QueryPlan | null;
-}
+export type EntityMemory = StoredEntities<QueryPlan>;
 
 /** Everything the planner reads. */
 export interface PlannerContext {
@@ -37,262 +57,380 @@ export interface PlannerContext {
 
 /** The planner's answer: a plan, or an honest reason it has none. */
 export type PlanOutcome =
-  | { kind: "plan"; plan: QueryPlan; notes: string[]; followUp: boolean }
+  | {
+    kind: "plan";
+    plan: QueryPlan;
+    notes: string[];
+    followUp: boolean;
+    reading: Reading;
+    /** A question to ask back after the answer ("which budget?"). */
+    budgetQuestion?: string;
+  }
   | { kind: "missing_value"; message: string }
-  | { kind: "unknown"; message: string; suggestions: string[] };
+  | { kind: "unknown"; message: string; suggestions: string[]; reading?: Reading };
 
-/** Lower case, punctuation to spaces (keeping `-`, `.`, `/` inside tokens). */
-export function normText(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9\-./%]+/g, " ").replace(/\s+/g, " ").trim();
+const COST_SIGNAL =
+  /\b(cost|costs|spend|spent|spending|bill|billing|billed|charges?|money|expensive|cheap|price|amount|total|usage|how much|breakdown|top|trend|paid|pay|invoices?|invoiced|amorti[sz]ed|effective|list|savings?|budget|burn|corrections?|commitments?|coverage|utili[sz]ation|tag(?:ged|s)?|untagged|marketplace|how many|number of|count)\b/;
+const FRESH = /^(compare|show|list|give|what is|what's|what are|how much|total|which|get|display)\b/;
+const ANAPHORA = /\b(that|those|it|them|same|instead|also)\b/;
+const FOLLOW_UP =
+  /^(what about|how about|and|and for|and in|same for|same but|only|just|now|instead|also|then|ok|okay|what if|for)\b|\b(that|those|it|them|this)\b|\binstead\b/;
+const TREND = /\b(trend|trends|over time|history|timeline|time series|evolution|evolve)\b/;
+const SHARE = /\b(share|percentage|percent|proportion|distribution|split)\b|%/;
+const COMPARE =
+  /\b(month over month|mom|period over period|week over week|wow|year over year|yoy|vs\.? (?:the )?(?:previous|last|prior)|compared (?:to|with) (?:the )?(?:previous|last|prior)|change|changed|increase|increased|decrease|decreased|grow|grew|growth|delta|difference)\b/;
+/** Words that carry a follow-up's meaning ("what about", "instead", "only") rather than content. */
+const FOLLOW_UP_WORDS = /\b(what about|how about|same for|same but|instead|only|just|also|again|as well|too)\b/g;
+
+const vocabularies = new WeakMap<ValueIndex, Set<string>>();
+
+/** The words a question may use for this dataset: the planner's, values', headers', tags' and ordinary words. */
+function vocabularyFor(meta: DatasetMeta, values: ValueIndex): Set<string> {
+  let v = vocabularies.get(values);
+  if (v) return v;
+  v = new Set([...PLANNER_WORDS, ...STOP_WORDS, ...ORDINARY_WORDS]);
+  const add = (s: string) => normText(s).split(" ").forEach((w) => /^[a-z]{4,}$/.test(w) && v!.add(w));
+  for (const list of Object.values(values)) for (const { value } of list.slice(0, 300)) add(value);
+  for (const c of meta.columns) add(headerWords(c.name));
+  for (const t of meta.tags ?? []) add(t.key);
+  for (const a of [...Object.keys(SERVICE_ALIASES), ...Object.keys(REGION_ALIASES)]) add(a);
+  vocabularies.set(values, v);
+  return v;
 }
 
-function hasWords(text: string, phrase: string): boolean {
-  if (!phrase) return false;
-  const esc = phrase.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-  return new RegExp(`(^|[^a-z0-9])${esc}($|[^a-z0-9])`).test(text);
+/** Everything stage 1 read from a question. */
+export interface Signals {
+  /** The normalised question, typos corrected. */
+  text: string;
+  /** The same without its time expressions. */
+  textNoTime: string;
+  anchor: string;
+  time: ParsedTime;
+  basis: Found<{ basis: CostBasis; explicit: boolean }>;
+  measure: Found<Measure | null>;
+  top: Found<{ n: number; order: "desc" | "asc" } | null>;
+  groupBy: Found<string[]>;
+  matches: ValueMatch[];
+  exclusions: Found<{ filters: PlanFilter[]; consumed: Set<ValueMatch> }>;
+  filters: PlanFilter[];
+  /** Charge categories named by a plain word ("tax", "credits"). */
+  categoryWords: string[];
+  metric: Found<MetricSignals>;
+  share: boolean;
+  trend: boolean;
+  compareWords: boolean;
+  /** Whether anything in the question is a cost question at all. */
+  any: boolean;
+  notes: string[];
+  /** A service the user named that the data does not have. */
+  missingService: string | null;
 }
 
-/** Splits a column header into lower-case words: `lineItem/UsageType` → `line item usage type`. */
-export function headerWords(name: string): string {
-  return name.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/[^A-Za-z0-9]+/g, " ").toLowerCase().trim();
+/** Stage 1: reads the signals of a question. */
+export function readSignals(question: string, ctx: PlannerContext): Signals {
+  const { meta, values } = ctx;
+  const text = correctTypos(normText(question), vocabularyFor(meta, values));
+  const notes: string[] = [];
+  const anchor = meta.dateRange?.end ?? new Date().toISOString().slice(0, 10);
+  const time = parseTime(text, anchor);
+  let textNoTime = text;
+  for (const sp of time.spans) textNoTime = textNoTime.replace(normText(sp), " ");
+  const metric = detectMetricWords(textNoTime, meta);
+  const categoryWords = meta.canonical.includes("ChargeCategory")
+    ? CATEGORY_WORDS.filter(([re]) => re.test(textNoTime)).map(([, cat]) => cat.toLowerCase())
+    : [];
+  // "tax" names the Tax charge category; a service that happens to be called "Tax" is the same thing.
+  const matches = matchValues(textNoTime, values, quotedStrings(question)).filter((m) =>
+    !categoryWords.some((c) => m.span === c || m.span === c + "s" || m.span === c + "es")
+  );
+  const exclusions = detectExclusions(textNoTime, meta, values, matches);
+  const filters = valueFilters(matches, exclusions.value);
+  const categories = categoryFilters(textNoTime, ctx, exclusions.value.filters.length > 0, metric.value);
+  filters.push(...categories.value);
+  const basis = detectBasis(text, meta, notes);
+  const measure = detectMeasure(text, meta);
+  const top = detectTopN(textNoTime);
+  const groupBy = detectGroupBy(textNoTime, meta);
+  const share = SHARE.test(textNoTime);
+  const trend = time.grain !== null || TREND.test(text);
+  const compareWords = COMPARE.test(text);
+  const any = Boolean(
+    COST_SIGNAL.test(text) || measure.value || top.value || groupBy.value.length || filters.length || time.range ||
+      trend || compareWords || metric.value.metrics.length || metric.value.scopes.length,
+  );
+  return {
+    text,
+    textNoTime,
+    anchor,
+    time,
+    basis,
+    measure,
+    top,
+    groupBy,
+    matches,
+    exclusions,
+    filters,
+    categoryWords: categories.used,
+    metric,
+    share,
+    trend,
+    compareWords,
+    any,
+    notes,
+    missingService: missingService(textNoTime, matches, values),
+  };
 }
 
-/** Longest value the planner matches against question words. */
-export const MAX_NAMED_VALUE = 200;
-
-/** A value found in the question. */
-interface ValueMatch {
-  column: string;
-  value: string;
-  span: string;
-  strength: number;
+function valueFilters(
+  matches: ValueMatch[],
+  excl: { filters: PlanFilter[]; consumed: Set<ValueMatch> },
+): PlanFilter[] {
+  const filters: PlanFilter[] = structuredClone(excl.filters);
+  for (const m of matches) {
+    if (excl.consumed.has(m)) continue;
+    const f = filters.find((x) => x.column === m.column && x.op === "in");
+    if (f) {
+      if (!f.values.includes(m.value)) f.values.push(m.value);
+    } else filters.push({ column: m.column, op: "in", values: [m.value] });
+  }
+  return filters;
 }
 
-const NUMBER_WORDS: Record<string, number> = {
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  twenty: 20,
-};
-
-/** Finds values of indexed dimension columns named in the text. */
-export function matchValues(text: string, values: ValueIndex): ValueMatch[] {
-  const out: ValueMatch[] = [];
-  const t = normText(text);
-  for (const [column, vals] of Object.entries(values)) {
-    if (column === "ChargeCategory") continue; // handled by explicit category words
-    const tokenCount = new Map<string, number>();
-    for (const { value } of vals) {
-      for (const tok of new Set(normText(value).split(" "))) tokenCount.set(tok, (tokenCount.get(tok) ?? 0) + 1);
+/** "how much tax", "credits in March": a charge category named without "exclude". */
+function categoryFilters(
+  t: string,
+  ctx: PlannerContext,
+  excluded: boolean,
+  metric: MetricSignals,
+): Found<PlanFilter[]> {
+  const out: PlanFilter[] = [];
+  const used: string[] = [];
+  if (!ctx.meta.canonical.includes("ChargeCategory") || excluded) return { value: out, used };
+  // A commitment purchase or recurring fee is a named filter of its own; "purchase" is part of it.
+  const commitmentScope = metric.scopes.some((s) => s.startsWith("commitment") || s.startsWith("recurring"));
+  for (const [re, cat] of CATEGORY_WORDS) {
+    const hit = t.match(re);
+    if (!hit || (cat === "Purchase" && commitmentScope)) continue;
+    if (cat === "Credit" && /\bdiscounts?\b/.test(hit[0]) && metric.metrics.length) continue;
+    if ((ctx.values.ChargeCategory ?? []).some((v) => v.value.toLowerCase() === cat.toLowerCase())) {
+      out.push({ column: "ChargeCategory", op: "in", values: [cat] });
+      used.push(hit[0]);
     }
-    for (const { value } of vals) {
-      const nv = normText(value);
-      // Nobody types a 200-character value; long ones (notes, JSON) are never names to match.
-      if (nv.length < 2 || nv.length > MAX_NAMED_VALUE || (/^\d+$/.test(nv) && nv.length < 6)) continue;
-      // Generic words ("storage") name a value only when the column is about providers.
-      if (hasWords(t, nv) && (!STOP_WORDS.has(nv) || column === "ProviderName")) {
-        out.push({ column, value, span: nv, strength: 3 + nv.length / 100 });
-        continue;
-      }
-      if (column === "ServiceName") {
-        const alias = Object.entries(SERVICE_ALIASES).find(([a, re]) => hasWords(t, a) && re.test(value));
-        if (alias) {
-          out.push({ column, value, span: alias[0], strength: 2.5 });
-          continue;
-        }
-      }
-      if (/region/i.test(column)) {
-        const alias = Object.entries(REGION_ALIASES).find(([a, re]) => hasWords(t, a) && re.test(value));
-        if (alias) {
-          out.push({ column, value, span: alias[0], strength: 2.4 });
-          continue;
-        }
-      }
-      // A distinctive word of the value ("kubernetes", "oregon") names it when few values share it.
-      const tok = nv.split(" ").find((w) =>
-        w.length >= 4 && !STOP_WORDS.has(w) && !/^\d+$/.test(w) && (tokenCount.get(w) ?? 0) <= 2 && hasWords(t, w)
-      );
-      if (tok) out.push({ column, value, span: tok, strength: 1 });
-    }
   }
-  // Keep the strongest reading of each span; a span inside a longer matched span yields to it.
-  // Canonical columns first among equals: "ireland" is RegionName, not also RegionId.
-  const rank = (c: string) => (c in COLUMN_LABELS ? 0 : 1);
-  out.sort((a, b) => b.strength - a.strength || b.span.length - a.span.length || rank(a.column) - rank(b.column));
-  const kept: ValueMatch[] = [];
-  for (const m of out) {
-    const shadowed = kept.some((k) =>
-      (k.span !== m.span && k.span.includes(m.span)) || (k.span === m.span && k.column !== m.column)
-    );
-    if (!shadowed) kept.push(m);
-  }
-  return kept;
+  return { value: out, used };
 }
 
-/** Resolves dimension words ("region", "usage type", "resource group") to a column of the dataset. */
-export function resolveDimension(phrase: string, meta: DatasetMeta): string | null {
-  const p = normText(phrase);
-  const has = (c: string) => meta.canonical.includes(c as CanonicalColumn);
-  const tagKeys = has("Tags") ? (meta.tags ?? []).map((t) => ({ key: t.key, words: normText(t.key) })) : [];
-  // "team tag", "tag team", "tag:team", "env label"
-  for (const t of tagKeys) {
-    if (
-      p.startsWith(`${t.words} tag`) || p.startsWith(`tag ${t.words}`) || p.startsWith(`tag:${t.words}`) ||
-      p.startsWith(`${t.words} label`) || p.startsWith(`label ${t.words}`)
-    ) return `tag:${t.key}`;
-  }
-  // An original column whose header words the phrase starts with, two words or more ("usage type").
-  // Only text columns group well; numeric ones (ContractedCost) are measures, not dimensions.
-  const originals = meta.columns
-    .filter((c) =>
-      !(c.role in COLUMN_LABELS) && !meta.canonical.includes(c.name as CanonicalColumn) && /^VARCHAR/i.test(c.type) &&
-      c.role !== "measure"
-    )
-    .map((c) => ({ name: c.name, words: headerWords(c.name) }));
-  if (/^(cost|costs|spend|price|amount|total)\b/.test(p)) return null;
-  const multi = originals
-    .map((c) => {
-      const tail = c.words.split(" ").slice(-3);
-      for (let k = tail.length; k >= 2; k--) {
-        const w = tail.slice(-k).join(" ");
-        if (p.startsWith(w) || p.startsWith(w + "s")) return { name: c.name, k };
-      }
-      return null;
-    })
-    .filter((x): x is { name: string; k: number } => x !== null)
-    .sort((a, b) => b.k - a.k);
-  if (multi.length) return multi[0].name;
-  for (const [re, col] of DIMENSION_SYNONYMS) {
-    const m = p.match(re);
-    if (m && m.index === 0 && has(col)) return col;
-    if (m && m.index === 0 && col === "RegionName" && originals.some((o) => o.name === "RegionId")) return "RegionId";
-  }
-  const single = originals.find((c) => {
-    const w = c.words.split(" ").pop()!;
-    return w.length >= 3 && (p.startsWith(w) || p.startsWith(c.words));
-  });
-  if (single) return single.name;
-  // A bare tag key ("by team") when no column claims the word.
-  const bare = tagKeys.find((t) => p === t.words || p.startsWith(t.words + " "));
-  return bare ? `tag:${bare.key}` : null;
-}
-
-function detectBasis(t: string, meta: DatasetMeta, notes: string[]): { basis: CostBasis; explicit: boolean } {
-  const want: CostBasis | null = /\b(amorti[sz]ed|effective|net amorti[sz]ed)\b/.test(t)
-    ? "effective"
-    : /\b(list|on-demand|on demand|public price|undiscounted)\b/.test(t)
-    ? "list"
-    : /\b(billed|invoiced?|unblended|actual|cash)\b/.test(t)
-    ? "billed"
-    : null;
-  const fallback: CostBasis = meta.bases.includes("effective") ? "effective" : "billed";
-  if (want && !meta.bases.includes(want)) {
-    notes.push(
-      `This data has no ${want} cost column; the figures use ${fallback} cost instead (available: ${
-        meta.bases.join(", ")
-      }).`,
-    );
-    return { basis: fallback, explicit: false };
-  }
-  return { basis: want ?? fallback, explicit: want !== null };
-}
-
-function detectMeasure(t: string, meta: DatasetMeta): Measure | null {
-  if (/\b(usage (quantity|amount)|quantity|how much usage|units used|usage volume)\b/.test(t)) {
-    return meta.canonical.includes("PricingQuantity") ? "quantity" : null;
-  }
-  if (/\b(how many|number of|count of|count)\b.*\b(resources?|instances?)\b/.test(t)) return "resources";
-  if (/\b(how many|number of|count of|count)\b.*\b(rows?|line items?|records?|entries)\b/.test(t)) return "rows";
-  if (
-    /\b(average|avg|mean)\b.*\b(daily|per day|a day|each day)\b|\b(daily|per day) (average|avg|mean)\b|\bburn rate\b/
-      .test(t)
-  ) {
-    return "avg_daily_cost";
+/** A well-known service the user names that the data does not have ("ec2" in an Azure-only file). */
+function missingService(t: string, matches: ValueMatch[], values: ValueIndex): string | null {
+  const serviceIndex = values.ServiceName ?? [];
+  if (!serviceIndex.length) return null;
+  for (const alias of Object.keys(SERVICE_ALIASES)) {
+    if (!hasWords(t, alias)) continue;
+    // Covered when a matched service's words include it: "Amazon EC2" named in full.
+    if (!matches.some((m) => m.column === "ServiceName" && hasWords(m.span, alias))) return alias;
   }
   return null;
 }
 
-function detectTopN(t: string): { n: number; order: "desc" | "asc" } | null {
-  const numWord = "(\\d+|" + Object.keys(NUMBER_WORDS).join("|") + ")";
-  const rank = "(top|largest|biggest|highest|most expensive|costliest|bottom|smallest|lowest|cheapest|least expensive)";
-  // "top 5 services" and "the 3 most expensive accounts"
-  const m = t.match(new RegExp(`\\b${rank}\\s+${numWord}?\\s*([a-z]+)?`));
-  const before = t.match(new RegExp(`\\b${numWord}\\s+${rank}\\b`));
-  if (!m && !before) return null;
-  const word = (m ?? before)![before && !m?.[2] ? 2 : 1];
-  const order = /bottom|smallest|lowest|cheapest|least/.test(word) ? "asc" : "desc";
-  const count = m?.[2] ?? before?.[1];
-  const n = count ? (NUMBER_WORDS[count] ?? parseInt(count, 10)) : m?.[3] && /s$/.test(m[3]) ? 5 : 1;
-  return { n: Math.min(Math.max(n, 1), 100), order };
+/** How a question relates to the remembered plan. */
+export type FollowUpMode = "fresh" | "follow_up" | "repeat";
+
+/** Stage 2: a new question, a follow-up that changes what it names, or the previous one again. */
+export function resolveFollowUp(sig: Signals, memory: EntityMemory | null): FollowUpMode {
+  const last = memory?.lastPlan ?? null;
+  if (!last) return "fresh";
+  const t = sig.text;
+  const own = Boolean(sig.measure.value || sig.top.value || sig.groupBy.value.length || sig.trend || sig.share) ||
+    sig.metric.value.metrics.length > 0;
+  const fresh = FRESH.test(t) && !ANAPHORA.test(t);
+  const changes = sig.filters.length > 0 || sig.time.range !== null || sig.groupBy.value.length > 0 ||
+    sig.top.value !== null || sig.basis.value.explicit || sig.trend || sig.share ||
+    sig.exclusions.value.filters.length > 0 || sig.metric.value.scopes.length > 0;
+  if (!fresh && (FOLLOW_UP.test(t) || (!COST_SIGNAL.test(t) && !own)) && changes) return "follow_up";
+  // "show me a chart of that", "that again": the previous question as it was.
+  if (ANAPHORA.test(t) && !sig.any) return "repeat";
+  return "fresh";
 }
 
-/** Dimension phrases: "by X", "per X", "top 5 Xs", "which X". */
-function detectGroupBy(t: string, meta: DatasetMeta): string[] {
-  const cols: string[] = [];
-  const add = (c: string | null) => {
-    if (c && !cols.includes(c)) cols.push(c);
-  };
-  // "per month by service and region": each "by"/"per" starts a phrase that runs to the next
-  // one; a phrase may list several dimensions ("service and region", "service, region").
-  const lead =
-    /\b(?:split by|grouped by|group by|broken down by|breakdown by|break (?:it |that |this )?down by|by|per|each|across)\s+/g;
-  const starts = [...t.matchAll(lead)];
-  starts.forEach((m, i) => {
-    const from = m.index! + m[0].length;
-    const to = i + 1 < starts.length ? starts[i + 1].index! : t.length;
-    const phrase = t.slice(from, to).replace(/^(?:the|each|my|our)\s+/, "").trim();
-    for (const part of phrase.split(/\s*(?:,|&|\band\b|\bthen\b)\s*/)) {
-      const p = part.replace(/^(?:the|each|my|our)\s+/, "");
-      if (!p || /^(day|week|month|quarter|year|date|time)s?\b/.test(p)) continue;
-      add(resolveDimension(p.slice(0, 41), meta));
-    }
-  });
-  const patterns = [
-    /\b(?:top|bottom|largest|biggest|highest|most expensive|costliest|cheapest|lowest|smallest)\s+(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty)?\s*([a-z][a-z0-9 _/-]{1,40})/g,
-    /\b(?:which|what|list(?! (?:cost|price))(?: all)?(?: the)?|all)\s+([a-z][a-z0-9 _/-]{1,40})/g,
-    /\b([a-z]+(?: [a-z]+)?)\s+(?:breakdown|split|distribution|share)\b/g,
-  ];
-  for (const re of patterns) {
-    for (const m of t.matchAll(re)) {
-      const phrase = m[1].replace(/^(?:the|my|our)\s+/, "");
-      if (/^(day|week|month|quarter|year|date|time)s?\b/.test(phrase)) continue;
-      add(resolveDimension(phrase, meta));
-    }
+/** Plans one question. */
+export function planQuestion(question: string, ctx: PlannerContext): PlanOutcome {
+  const sig = readSignals(question, ctx);
+  if (sig.missingService) return { kind: "missing_value", message: missingServiceMessage(sig.missingService, ctx) };
+  const mode = resolveFollowUp(sig, ctx.memory);
+  const last = ctx.memory?.lastPlan ?? null;
+  if (mode === "repeat" && last) {
+    return {
+      kind: "plan",
+      plan: structuredClone(last),
+      notes: sig.notes,
+      followUp: true,
+      reading: accountWords(sig, [{ part: "the previous question again", from: "" }], []),
+    };
   }
-  return cols;
-}
-
-function detectExclusions(t: string, meta: DatasetMeta, values: ValueIndex, matches: ValueMatch[]) {
-  const filters: PlanFilter[] = [];
-  const consumed = new Set<ValueMatch>();
-  const m = t.match(/\b(?:exclud(?:e|ing)|without|except|minus|not including|ignor(?:e|ing)|leave out|no)\s+(.+)$/);
-  if (!m) return { filters, consumed };
-  const rest = m[1];
-  if (meta.canonical.includes("ChargeCategory")) {
-    const cats = (values.ChargeCategory ?? []).map((v) => v.value);
-    for (const [re, cat] of CATEGORY_WORDS) {
-      if (re.test(rest)) {
-        const present = cats.filter((c) => c.toLowerCase() === cat.toLowerCase());
-        filters.push({ column: "ChargeCategory", op: "not_in", values: present.length ? present : [cat] });
+  if (!sig.any && mode === "fresh") {
+    const reading = accountWords(sig, [], []);
+    return {
+      kind: "unknown",
+      message: "I can't answer that yet: I didn't find a cost question in it.",
+      suggestions: suggestionsFor(ctx.meta),
+      reading,
+    };
+  }
+  const built = buildPlan(sig, mode === "follow_up" ? last : null, ctx.meta);
+  const askBudget = sig.metric.value.budgetWithoutAmount && !built.plan.budget;
+  return {
+    kind: "plan",
+    plan: built.plan,
+    notes: [...sig.notes, ...built.notes],
+    followUp: mode === "follow_up",
+    reading: accountWords(sig, built.parts, built.used),
+    ...(askBudget
+      ? {
+        budgetQuestion: "I don't know your budget: the data has no budget in it. Tell me the amount " +
+          `("are we over a $5,000 budget this month?") and I will compare it with the figure above.`,
       }
+      : {}),
+  };
+}
+
+function missingServiceMessage(alias: string, ctx: PlannerContext): string {
+  const serviceIndex = ctx.values.ServiceName ?? [];
+  const known = serviceIndex.slice(0, 12).map((v) => v.value);
+  return `There is no '${alias}' in this data. The services are: ${known.join(", ")}${
+    serviceIndex.length > 12 ? `, and ${serviceIndex.length - 12} more` : ""
+  }.`;
+}
+
+/** What stage 3 built. */
+interface Built {
+  plan: QueryPlan;
+  notes: string[];
+  parts: ReadingPart[];
+  /** Words used by the building itself (defaults it explained, follow-up words). */
+  used: string[];
+}
+
+/** Stage 3: the plan, fresh or from the remembered one, with its parts in plain words. */
+export function buildPlan(sig: Signals, last: QueryPlan | null, meta: DatasetMeta): Built {
+  const notes: string[] = [];
+  const plan = last ? followUpPlan(sig, last, meta) : freshPlan(sig, meta, notes);
+  applyMetricSignals(plan, sig.metric.value, sig.basis.value.explicit, meta);
+  sideBySideValues(plan);
+  readAmbiguousWords(sig, notes);
+  applyComparison(plan, sig, meta);
+  if (plan.measure === "avg_daily_cost") {
+    plan.time.grain = null;
+    if (plan.compare) {
+      plan.time.range = plan.compare.b;
+      delete plan.compare;
     }
   }
-  for (const vm of matches) {
-    if (hasWords(rest, vm.span)) {
-      consumed.add(vm);
-      const f = filters.find((x) => x.column === vm.column && x.op === "not_in");
-      if (f) f.values.push(vm.value);
-      else filters.push({ column: vm.column, op: "not_in", values: [vm.value] });
+  const used = [...(sig.text.match(FOLLOW_UP_WORDS) ?? [])];
+  return { plan, notes, parts: describeParts(plan, sig, Boolean(last)), used };
+}
+
+function freshPlan(sig: Signals, meta: DatasetMeta, notes: string[]): QueryPlan {
+  const top = sig.top.value;
+  const plan: QueryPlan = {
+    measure: sig.measure.value ?? "cost",
+    basis: sig.basis.value.basis,
+    groupBy: [...sig.groupBy.value],
+    filters: structuredClone(sig.filters),
+    time: {
+      range: sig.time.range,
+      grain: sig.trend ? sig.time.grain ?? defaultGrain(sig.time.range, meta) : null,
+    },
+    topN: top?.n ?? null,
+    order: top?.order ?? "desc",
+  };
+  if (sig.share) {
+    plan.share = true;
+    // A share of named values is their share of the whole ("what share is EC2?"); otherwise a breakdown.
+    if (!plan.groupBy.length && !plan.filters.length && meta.canonical.includes("ServiceName")) {
+      plan.groupBy = ["ServiceName"];
     }
   }
-  return { filters, consumed };
+  if (top && !plan.groupBy.length && meta.canonical.includes("ServiceName")) {
+    notes.push("No dimension named: ranking by service.");
+    plan.groupBy = ["ServiceName"];
+  }
+  return plan;
+}
+
+function followUpPlan(sig: Signals, last: QueryPlan, meta: DatasetMeta): QueryPlan {
+  const plan = structuredClone(last);
+  // A drivers analysis keeps its two periods unless the follow-up names new ones.
+  if (!(last.analysis === "drivers" && !sig.time.range)) delete plan.compare;
+  if (sig.basis.value.explicit) plan.basis = sig.basis.value.basis;
+  if (sig.measure.value) plan.measure = sig.measure.value;
+  for (const f of sig.filters) {
+    // A new value for a column replaces the old one ("what about S3?"); "only X" narrows the same way.
+    plan.filters = plan.filters.filter((x) => !(x.column === f.column && x.op === f.op));
+    plan.filters.push(f);
+    plan.groupBy = plan.groupBy.filter((g) => !(g === f.column && f.op === "in" && f.values.length === 1));
+  }
+  if (sig.time.range) plan.time.range = sig.time.range;
+  // A new analysis ("any unusual spikes for S3?") does not inherit the single day of the last one.
+  if (!sig.time.range && isOneDay(last.time.range) && analysisWordsIn(sig.text).length) plan.time.range = null;
+  if (/\b(all time|all data|whole period|entire period|everything)\b/.test(sig.text)) plan.time.range = null;
+  if (sig.groupBy.value.length) plan.groupBy = [...sig.groupBy.value];
+  if (sig.top.value) {
+    plan.topN = sig.top.value.n;
+    plan.order = sig.top.value.order;
+  }
+  if (sig.trend) plan.time.grain = sig.time.grain ?? plan.time.grain ?? defaultGrain(plan.time.range, meta);
+  if (sig.share) plan.share = true;
+  return plan;
+}
+
+/** The metric layer's words: measures, named filters, billing period, budget. */
+function applyMetricSignals(plan: QueryPlan, m: MetricSignals, basisExplicit: boolean, meta: DatasetMeta): void {
+  if (m.metrics.length) plan.metrics = [...m.metrics];
+  if (m.scopes.length) plan.scopes = [...new Set([...(plan.scopes ?? []), ...m.scopes])];
+  if (m.basis && !basisExplicit && meta.bases.includes(m.basis)) plan.basis = m.basis;
+  if (m.period) plan.period = m.period;
+  if (m.grain && !plan.time.grain) plan.time.grain = m.grain;
+  if (m.budget) plan.budget = { amount: m.budget };
+  for (const g of m.groupBy) if (!plan.groupBy.length) plan.groupBy = [g];
+  // Cost per unit means nothing across units: one line per unit.
+  if (plan.metrics?.some((x) => x === "cost_per_unit" || x === "consumed_quantity")) {
+    if (!plan.groupBy.includes("ConsumedUnit")) plan.groupBy = [...plan.groupBy.slice(0, 2), "ConsumedUnit"];
+  }
+}
+
+/** Several values of one column and no breakdown asked for: show them side by side. */
+function sideBySideValues(plan: QueryPlan): void {
+  if (plan.groupBy.length || plan.time.grain) return;
+  const multi = plan.filters.find((f) => f.op === "in" && f.values.length > 1);
+  if (multi) plan.groupBy = [multi.column];
+}
+
+/** A single word that named several values: say how it was read. */
+function readAmbiguousWords(sig: Signals, notes: string[]): void {
+  for (const m of sig.matches) {
+    const same = sig.matches.filter((x) => x.span === m.span && x.column === m.column);
+    if (same.length > 1 && same[0] === m && m.strength < 2) {
+      notes.push(`I read '${m.span}' as: ${same.map((x) => x.value).join(", ")}.`);
+    }
+  }
+}
+
+/** Two periods named, or a change asked for: compare. */
+function applyComparison(plan: QueryPlan, sig: Signals, meta: DatasetMeta): void {
+  const { time, text, anchor } = sig;
+  if (time.range && time.second) {
+    plan.compare = { kind: "periods", a: time.range, b: time.second };
+    plan.time = { range: null, grain: null };
+  } else if (sig.compareWords && !sig.trend && !plan.metrics?.length) {
+    const weekly = /\b(week over week|wow)\b/.test(text);
+    const yearly = /\b(year over year|yoy)\b/.test(text);
+    const b = plan.time.range ?? (weekly ? parseTime("last week", anchor).range : latestCompleteMonth(meta));
+    if (b) {
+      const a = yearly ? sameRangeYearBefore(b) : previousPeriod(b);
+      plan.compare = { kind: "periods", a, b };
+      plan.time = { range: null, grain: null };
+    }
+  }
 }
 
 function defaultGrain(range: TimeRange | null, meta: DatasetMeta): Grain {
@@ -303,193 +441,66 @@ function defaultGrain(range: TimeRange | null, meta: DatasetMeta): Grain {
   return days <= 62 ? "day" : days <= 400 ? "month" : "quarter";
 }
 
-const COST_SIGNAL =
-  /\b(cost|costs|spend|spent|spending|bill|billing|billed|charges?|money|expensive|cheap|price|amount|total|usage|how much|breakdown|top|trend|paid|pay|invoice|amorti[sz]ed|effective|list|savings?|budget|burn)\b/;
-const FRESH = /^(compare|show|list|give|what is|what's|what are|how much|total|which|get|display)\b/;
-const ANAPHORA = /\b(that|those|it|them|same|instead|also)\b/;
-const FOLLOW_UP =
-  /^(what about|how about|and|and for|and in|same for|same but|only|just|now|instead|also|then|ok|okay|what if|for)\b|\b(that|those|it|them|this)\b|\binstead\b/;
-
-const vocabularies = new WeakMap<ValueIndex, Set<string>>();
-
-/** The words a question may use for this dataset: the planner's, values', headers' and tags'. */
-function vocabularyFor(meta: DatasetMeta, values: ValueIndex): Set<string> {
-  let v = vocabularies.get(values);
-  if (v) return v;
-  v = new Set([...PLANNER_WORDS, ...STOP_WORDS]);
-  const add = (s: string) => normText(s).split(" ").forEach((w) => /^[a-z]{4,}$/.test(w) && v!.add(w));
-  for (const list of Object.values(values)) for (const { value } of list.slice(0, 300)) add(value);
-  for (const c of meta.columns) add(headerWords(c.name));
-  for (const t of meta.tags ?? []) add(t.key);
-  for (const a of [...Object.keys(SERVICE_ALIASES), ...Object.keys(REGION_ALIASES)]) add(a);
-  vocabularies.set(values, v);
-  return v;
+/** The plan's parts in plain words, each with the words of the question it came from. */
+function describeParts(plan: QueryPlan, sig: Signals, followUp: boolean): ReadingPart[] {
+  const parts: ReadingPart[] = [];
+  const from = (words: string[]) => words.filter(Boolean).join(", ");
+  if (followUp) parts.push({ part: "a follow-up of the previous question", from: "" });
+  const measure = plan.metrics?.length
+    ? plan.metrics.join(", ").replaceAll("_", " ")
+    : `${plan.measure === "cost" ? `${plan.basis} cost` : plan.measure.replaceAll("_", " ")}`;
+  parts.push({ part: measure, from: from([...sig.metric.used, ...sig.basis.used, ...sig.measure.used]) });
+  for (const f of plan.filters) {
+    const spans = sig.matches.filter((m) => m.column === f.column && f.values.includes(m.value)).map((m) => m.span);
+    parts.push({
+      part: `${f.op === "in" ? "only" : "excluding"} ${f.column} ${f.values.join(", ")}`,
+      from: from([...new Set(spans)]) || from(sig.categoryWords),
+    });
+  }
+  for (const s of plan.scopes ?? []) parts.push({ part: `only ${s.replaceAll("_", " ")}`, from: from(sig.metric.used) });
+  if (plan.groupBy.length) parts.push({ part: `grouped by ${plan.groupBy.join(", ")}`, from: from(sig.groupBy.used) });
+  if (plan.time.range) {
+    parts.push({ part: `${describeRange(plan.time.range)}`, from: from(sig.time.spans) });
+  } else if (!plan.compare) parts.push({ part: "all dates in the data", from: "" });
+  if (plan.period === "billing") parts.push({ part: "by billing period", from: from(sig.metric.used) });
+  if (plan.time.grain) parts.push({ part: `per ${plan.time.grain}`, from: "" });
+  if (plan.topN) parts.push({ part: `${plan.order === "asc" ? "bottom" : "top"} ${plan.topN}`, from: from(sig.top.used) });
+  if (plan.share) parts.push({ part: "with shares of the total", from: "" });
+  if (plan.compare) {
+    parts.push({
+      part: `${describeRange(plan.compare.a)} vs ${describeRange(plan.compare.b)}`,
+      from: from(sig.time.spans),
+    });
+  }
+  if (plan.budget) parts.push({ part: `against a budget of ${plan.budget.amount}`, from: "" });
+  return parts;
 }
 
-/** Plans one question. */
-export function planQuestion(question: string, ctx: PlannerContext): PlanOutcome {
-  const { meta, values } = ctx;
-  const t = correctTypos(normText(question), vocabularyFor(meta, values));
-  const notes: string[] = [];
-  const anchor = meta.dateRange?.end ?? new Date().toISOString().slice(0, 10);
-  const time = parseTime(t, anchor);
-  let textNoTime = t;
-  for (const sp of time.spans) textNoTime = textNoTime.replace(normText(sp), " ");
+/** Stage 4: every content word used by some part, or reported as unused. */
+export function accountWords(sig: Signals, parts: ReadingPart[], extra: string[]): Reading {
+  const used = [
+    ...sig.time.spans,
+    ...GRAIN_WORDS.flatMap(([re]) => sig.text.match(re)?.[0] ?? []),
+    ...sig.basis.used,
+    ...sig.measure.used,
+    ...sig.top.used,
+    ...sig.groupBy.used,
+    ...sig.matches.map((m) => m.span),
+    ...sig.exclusions.used,
+    ...sig.categoryWords,
+    ...sig.metric.used,
+    ...(sig.text.match(new RegExp(TREND.source, "g")) ?? []),
+    ...(sig.text.match(new RegExp(SHARE.source, "g")) ?? []),
+    ...(sig.text.match(new RegExp(COMPARE.source, "g")) ?? []),
+    ...analysisWordsIn(sig.text),
+    ...extra,
+  ];
+  return makeReading(parts, unusedWords(sig.text, used));
+}
 
-  const { basis, explicit: basisExplicit } = detectBasis(t, meta, notes);
-  const measure = detectMeasure(t, meta);
-  const top = detectTopN(textNoTime);
-  const groupBy = detectGroupBy(textNoTime, meta);
-  const categorySpans = meta.canonical.includes("ChargeCategory")
-    ? CATEGORY_WORDS.filter(([re]) => re.test(textNoTime)).map(([, cat]) => cat.toLowerCase())
-    : [];
-  // "tax" names the Tax charge category; a service that happens to be called "Tax" is the same thing.
-  const matches = matchValues(textNoTime, values).filter((m) =>
-    !categorySpans.some((c) => m.span === c || m.span === c + "s" || m.span === c + "es")
-  );
-  const excl = detectExclusions(textNoTime, meta, values, matches);
-
-  // A service the user names that is not in the data: say so, never answer with zero.
-  const serviceIndex = values.ServiceName ?? [];
-  for (const alias of Object.keys(SERVICE_ALIASES)) {
-    if (!hasWords(textNoTime, alias)) continue;
-    // Covered when a matched service's words include it: "Amazon EC2" named in full.
-    if (!matches.some((m) => m.column === "ServiceName" && hasWords(m.span, alias)) && serviceIndex.length) {
-      const known = serviceIndex.slice(0, 12).map((v) => v.value);
-      return {
-        kind: "missing_value",
-        message: `There is no '${alias}' in this data. The services are: ${known.join(", ")}${
-          serviceIndex.length > 12 ? `, and ${serviceIndex.length - 12} more` : ""
-        }.`,
-      };
-    }
-  }
-
-  const filters: PlanFilter[] = [...excl.filters];
-  for (const m of matches) {
-    if (excl.consumed.has(m)) continue;
-    const f = filters.find((x) => x.column === m.column && x.op === "in");
-    if (f) {
-      if (!f.values.includes(m.value)) f.values.push(m.value);
-    } else filters.push({ column: m.column, op: "in", values: [m.value] });
-  }
-  // "how much tax", "credits in March": a charge category named without "exclude".
-  if (meta.canonical.includes("ChargeCategory") && !excl.filters.length) {
-    for (const [re, cat] of CATEGORY_WORDS) {
-      if (
-        re.test(textNoTime) && (values.ChargeCategory ?? []).some((v) => v.value.toLowerCase() === cat.toLowerCase())
-      ) {
-        filters.push({ column: "ChargeCategory", op: "in", values: [cat] });
-      }
-    }
-  }
-
-  const share = /\b(share|percentage|percent|proportion|distribution|split)\b|%/.test(textNoTime);
-  const trend = time.grain !== null ||
-    /\b(trend|trends|over time|history|timeline|time series|evolution|evolve)\b/.test(t);
-  const compareWords =
-    /\b(month over month|mom|period over period|week over week|wow|year over year|yoy|vs\.? (?:the )?(?:previous|last|prior)|compared (?:to|with) (?:the )?(?:previous|last|prior)|change|changed|increase|increased|decrease|decreased|grow|grew|growth|delta|difference)\b/
-      .test(t);
-
-  const signals = Boolean(
-    COST_SIGNAL.test(t) || measure || top || groupBy.length || filters.length || time.range || trend || compareWords,
-  );
-
-  // Follow-ups start from the remembered plan and change only what the new question names.
-  const last = ctx.memory?.lastPlan ?? null;
-  const hasOwnShape = Boolean(measure || top || groupBy.length || trend || share);
-  const fresh = FRESH.test(t) && !ANAPHORA.test(t);
-  const followUp = Boolean(last) && !fresh && (FOLLOW_UP.test(t) || (!COST_SIGNAL.test(t) && !hasOwnShape)) &&
-    (filters.length > 0 || time.range !== null || groupBy.length > 0 || top !== null || basisExplicit || trend ||
-      share || excl.filters.length > 0);
-  // "show me a chart of that", "that again": the previous question as it was.
-  const repeat = Boolean(last) && !followUp && ANAPHORA.test(t) && !signals;
-  if (repeat && last) return { kind: "plan", plan: structuredClone(last), notes, followUp: true };
-  if (!signals && !followUp) {
-    return {
-      kind: "unknown",
-      message: "I can't answer that yet: I didn't find a cost question in it.",
-      suggestions: suggestionsFor(meta),
-    };
-  }
-
-  let plan: QueryPlan;
-  if (followUp && last) {
-    plan = structuredClone(last);
-    // A drivers analysis keeps its two periods unless the follow-up names new ones.
-    if (!(last.analysis === "drivers" && !time.range)) delete plan.compare;
-    if (basisExplicit) plan.basis = basis;
-    if (measure) plan.measure = measure;
-    for (const f of filters) {
-      // A new value for a column replaces the old one ("what about S3?"); "only X" narrows the same way.
-      plan.filters = plan.filters.filter((x) => !(x.column === f.column && x.op === f.op));
-      plan.filters.push(f);
-      plan.groupBy = plan.groupBy.filter((g) => !(g === f.column && f.op === "in" && f.values.length === 1));
-    }
-    if (time.range) plan.time.range = time.range;
-    if (/\b(all time|all data|whole period|entire period|everything)\b/.test(t)) plan.time.range = null;
-    if (groupBy.length) plan.groupBy = groupBy;
-    if (top) {
-      plan.topN = top.n;
-      plan.order = top.order;
-    }
-    if (trend) plan.time.grain = time.grain ?? plan.time.grain ?? defaultGrain(plan.time.range, meta);
-    if (share) plan.share = true;
-  } else {
-    plan = {
-      measure: measure ?? "cost",
-      basis,
-      groupBy,
-      filters,
-      time: { range: time.range, grain: trend ? time.grain ?? defaultGrain(time.range, meta) : null },
-      topN: top?.n ?? null,
-      order: top?.order ?? "desc",
-    };
-    if (share) {
-      plan.share = true;
-      if (!plan.groupBy.length && meta.canonical.includes("ServiceName")) plan.groupBy = ["ServiceName"];
-    }
-    if (top && !plan.groupBy.length && meta.canonical.includes("ServiceName")) {
-      notes.push("No dimension named: ranking by service.");
-      plan.groupBy = ["ServiceName"];
-    }
-  }
-
-  // Several values of one column and no breakdown asked for: show them side by side.
-  if (!plan.groupBy.length && !plan.time.grain) {
-    const multi = plan.filters.find((f) => f.op === "in" && f.values.length > 1);
-    if (multi) plan.groupBy = [multi.column];
-  }
-  // A single word that named several values: say how it was read.
-  for (const m of matches) {
-    const same = matches.filter((x) => x.span === m.span && x.column === m.column);
-    if (same.length > 1 && same[0] === m && m.strength < 2) {
-      notes.push(`I read '${m.span}' as: ${same.map((x) => x.value).join(", ")}.`);
-    }
-  }
-
-  // Two periods named, or a change asked for: compare.
-  if (time.range && time.second) {
-    plan.compare = { kind: "periods", a: time.range, b: time.second };
-    plan.time = { range: null, grain: null };
-  } else if (compareWords && !trend) {
-    const weekly = /\b(week over week|wow)\b/.test(t);
-    const yearly = /\b(year over year|yoy)\b/.test(t);
-    const b = plan.time.range ?? (weekly ? parseTime("last week", anchor).range : latestCompleteMonth(meta));
-    if (b) {
-      const a = yearly ? sameRangeYearBefore(b) : previousPeriod(b);
-      plan.compare = { kind: "periods", a, b };
-      plan.time = { range: null, grain: null };
-    }
-  }
-  if (plan.measure === "avg_daily_cost") {
-    plan.time.grain = null;
-    if (plan.compare) {
-      plan.time.range = plan.compare.b;
-      delete plan.compare;
-    }
-  }
-  return { kind: "plan", plan, notes, followUp };
+/** Content words of a question that the planner has no use for at all (for tests and the LLM route). */
+export function questionContentWords(question: string): string[] {
+  return contentWords(normText(question));
 }
 
 /** The same dates one year earlier. */

@@ -5,7 +5,7 @@
  */
 import { type DatasetMeta, INGEST_VERSION } from "../analytics/dataset.ts";
 import type { Engine } from "../analytics/engine.ts";
-import { EngineError } from "../errors.ts";
+import { EngineError, ValidationError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { getDatasetMeta, readDatasetBytes } from "../memory/datasets.ts";
 import type { SessionRecord } from "../memory/sessions.ts";
@@ -19,8 +19,11 @@ import { describeDataset, helpText } from "./describe.ts";
 import { classifyIntent } from "./intent.ts";
 import { detectAnalysis, type InsightOutput, runInsight } from "./insight/mod.ts";
 import { chartForQuery, requestedChart } from "./visualizer.ts";
-import { defaultPlan, type EntityMemory, normText, planQuestion } from "./planner.ts";
-import type { AgentReply, Analysis, Intent, Progress, QueryPlan } from "./types.ts";
+import { defaultPlan, type EntityMemory, normText, type PlanOutcome, planQuestion, type ValueIndex } from "./planner.ts";
+import type { AgentReply, Analysis, Intent, Progress, QueryPlan, Reading } from "./types.ts";
+import { MAX_PARTS, splitParts } from "./parts.ts";
+import { unusedNote } from "./reading.ts";
+import { suggestionsFor } from "./planner.ts";
 import { answerFromKnowledge, type KnowledgeBase } from "./knowledge.ts";
 import { answerWithLlm, type LlmSettings } from "./llm/agent.ts";
 
@@ -76,8 +79,13 @@ async function insight(
   plan: QueryPlan,
   question: string,
   notes: string[],
+  reading?: Reading,
 ): Promise<SupervisorResult> {
   let out: InsightOutput;
+  // The metric layer's measures are for tables; an analysis works on the cost series.
+  plan = { ...plan };
+  delete plan.metrics;
+  delete plan.budget;
   try {
     out = await runInsight(analysis, { engine: env.engine, meta, plan, text: normText(question), notes });
   } catch (e) {
@@ -99,13 +107,73 @@ async function insight(
       plan: out.plan,
       basis: out.plan.basis,
       currency: meta.currency,
+      ...(reading ? { reading } : {}),
     }),
     memory: { lastPlan: out.plan },
   };
 }
 
-/** Answers one question for a session. */
+/**
+ * Answers one question for a session. A question with several parts is answered part by part
+ * (each part a follow-up of the one before), and parts past {@link MAX_PARTS} are named.
+ */
 export async function supervise(
+  env: AgentEnv,
+  session: SessionRecord,
+  question: string,
+  memory: EntityMemory | null,
+  progress: Progress = () => {},
+): Promise<SupervisorResult> {
+  const parts = splitParts(question);
+  if (parts.length === 1) return await superviseOne(env, session, question, memory, progress);
+  let current = memory;
+  const answered: { part: string; result: SupervisorResult }[] = [];
+  for (const part of parts.slice(0, MAX_PARTS)) {
+    const result = await superviseOne(env, session, part, current, progress);
+    answered.push({ part, result });
+    current = result.memory;
+  }
+  return { reply: mergeParts(answered, parts.slice(MAX_PARTS)), memory: current };
+}
+
+/** One reply for a question answered part by part. */
+function mergeParts(answered: { part: string; result: SupervisorResult }[], skipped: string[]): AgentReply {
+  const replies = answered.map((a) => a.result.reply);
+  const notAnswered = answered.filter((a) => a.result.reply.intent === "out_of_scope").map((a) => a.part);
+  const sections = answered.filter((a) => a.result.reply.intent !== "out_of_scope")
+    .map((a, i) => `**${i + 1}. ${a.part}**\n\n${a.result.reply.response}`);
+  const missed = [...notAnswered, ...skipped];
+  if (missed.length) {
+    sections.push(
+      `**Not answered:** ${missed.map((p) => `"${p}"`).join(", ")}: I could not read ${
+        missed.length > 1 ? "these parts" : "this part"
+      } as a question about this data. Ask ${missed.length > 1 ? "them" : "it"} on ${
+        missed.length > 1 ? "their" : "its"
+      } own, in other words.`,
+    );
+  }
+  const main = replies.find((r) => r.intent !== "out_of_scope") ?? replies[0];
+  const readings = replies.map((r) => r.reading).filter((r): r is Reading => Boolean(r));
+  const sql = replies.map((r) => r.sql).filter(Boolean).join(";\n\n");
+  const charted = replies.find((r) => r.chart_url);
+  return {
+    ...main,
+    response: sections.join("\n\n"),
+    sql: sql || null,
+    result: replies.find((r) => r.result)?.result ?? null,
+    chart_url: charted?.chart_url ?? null,
+    chart_spec: charted?.chart_spec ?? null,
+    plan: [...replies].reverse().find((r) => r.plan)?.plan ?? null,
+    reading: {
+      text: answered.map((a, i) => `part ${i + 1}: ${replies[i].reading?.text ?? a.part}`).join(" | "),
+      parts: readings.flatMap((r) => r.parts),
+      unused: [...new Set(readings.flatMap((r) => r.unused))],
+    },
+  };
+}
+
+/** Answers a question of one part. */
+async function superviseOne(
   env: AgentEnv,
   session: SessionRecord,
   question: string,
@@ -147,7 +215,7 @@ export async function supervise(
   }
   // "auto": the rules answer what they can; the model gets what they cannot.
   const own = await builtin();
-  if (own.reply.intent !== "out_of_scope") return own;
+  if (own.reply.intent !== "out_of_scope" && !own.reply.reading?.unused.length) return own;
   return await viaLlm(env, env.llm, session, meta, question, memory, intent, () => own, progress);
 }
 
@@ -187,7 +255,8 @@ async function answerData(
   let outcome = planQuestion(question, { meta, values, memory });
   // "as a pie", "make it horizontal bars": a chart request about the previous answer.
   if (intent === "visualize" && outcome.kind === "unknown" && memory?.lastPlan) {
-    outcome = { kind: "plan", plan: structuredClone(memory.lastPlan), notes: [], followUp: true };
+    const reading = outcome.reading ?? { text: "", parts: [], unused: [] };
+    outcome = { kind: "plan", plan: structuredClone(memory.lastPlan), notes: [], followUp: true, reading };
   }
   if (outcome.kind === "missing_value") {
     return { reply: reply(intent, intent === "insight" ? "insight" : "data_fetcher", outcome.message), memory };
@@ -201,14 +270,74 @@ async function answerData(
   if (analysis) {
     const plan = outcome.kind === "plan" ? outcome.plan : defaultPlan(meta);
     const notes = outcome.kind === "plan" ? [...outcome.notes] : [];
+    const reading = outcome.reading;
+    if (reading?.unused.length) notes.unshift(unusedNote(reading.unused));
     progress({ step: "analysis", analysis });
-    return await insight(env, session, meta, analysis, plan, question, notes);
+    return await insight(env, session, meta, analysis, plan, question, notes, reading);
   }
   if (outcome.kind === "unknown") {
-    const text = `${outcome.message}\n\nYou could ask:\n${outcome.suggestions.map((s) => `- ${s}`).join("\n")}`;
-    return { reply: reply("out_of_scope", "supervisor", text), memory };
+    const text = `${outcome.message}\n\nYou could ask:\n${outcome.suggestions.map((x) => `- ${x}`).join("\n")}`;
+    return { reply: reply("out_of_scope", "supervisor", text, readingOf(outcome)), memory };
   }
-  const compiled = compilePlan(outcome.plan, meta);
+  if (outcome.reading.unused.length && isBare(outcome)) {
+    const text = clarifyText(outcome.reading.unused, values, meta);
+    return { reply: reply("out_of_scope", "supervisor", text, { reading: outcome.reading }), memory };
+  }
+  return await runPlan(env, session, meta, question, outcome, intent, progress, memory);
+}
+
+function readingOf(outcome: PlanOutcome): Partial<AgentReply> {
+  return outcome.kind !== "missing_value" && outcome.reading ? { reading: outcome.reading } : {};
+}
+
+/** A plan that is only the default (all cost, all data): nothing of the question was understood. */
+function isBare(outcome: Extract<PlanOutcome, { kind: "plan" }>): boolean {
+  const p = outcome.plan;
+  return !outcome.followUp && !p.groupBy.length && !p.filters.length && !p.time.range && !p.time.grain &&
+    !p.topN && !p.metrics?.length && !p.scopes?.length && !p.compare && !p.share && !p.budget &&
+    p.measure === "cost" && p.period !== "billing";
+}
+
+/** One short clarifying question with suggestions built from the data. */
+export function clarifyText(unused: string[], values: ValueIndex, meta: DatasetMeta): string {
+  const near: string[] = [];
+  for (const word of unused) {
+    for (const [column, list] of Object.entries(values)) {
+      for (const { value } of list.slice(0, 300)) {
+        if (near.length < 5 && value.toLowerCase().includes(word.slice(0, Math.max(4, word.length - 2)))) {
+          near.push(`${value} (${column.replace(/^tag:/, "tag ")})`);
+        }
+      }
+    }
+  }
+  const lines = [
+    `I'm not sure what you mean by ${unused.map((w) => `'${w}'`).join(", ")}, so I have not answered rather than ` +
+    `answer a different question. Could you say it another way?`,
+  ];
+  if (near.length) lines.push("", `Values in this data that look close: ${near.join(", ")}.`);
+  lines.push("", "You could ask:", ...suggestionsFor(meta).map((x) => `- ${x}`));
+  return lines.join("\n");
+}
+
+/** Compiles, runs and words a plan; a measure the data cannot support is said plainly. */
+async function runPlan(
+  env: AgentEnv,
+  session: SessionRecord,
+  meta: DatasetMeta,
+  question: string,
+  outcome: Extract<PlanOutcome, { kind: "plan" }>,
+  intent: Intent,
+  progress: Progress,
+  memory: EntityMemory | null,
+): Promise<SupervisorResult> {
+  const { plan, reading } = outcome;
+  let compiled;
+  try {
+    compiled = compilePlan(plan, meta);
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    return { reply: reply(intent, "data_fetcher", `I can't answer that from this data: ${e.message}`, { reading, plan }), memory };
+  }
   progress({ step: "sql", sql: compiled.sql });
   let rs;
   try {
@@ -219,18 +348,21 @@ async function answerData(
       return {
         reply: reply(intent, "data_fetcher", `I couldn't run the query for that (${e.message}). Try rephrasing it.`, {
           sql: compiled.sql,
-          plan: outcome.plan,
+          plan,
+          reading,
         }),
         memory,
       };
     }
     throw e;
   }
-  let text = renderAnswer(outcome.plan, compiled, rs, meta, outcome.notes);
+  let text = renderAnswer(plan, compiled, rs, meta, outcome.notes);
+  if (reading.unused.length) text = `_${unusedNote(reading.unused)}_\n\n${text}`;
+  if (outcome.budgetQuestion) text += `\n\n${outcome.budgetQuestion}`;
   // Charts when asked for, and for trends and shares, where a picture says more than a table.
   let chart: Awaited<ReturnType<typeof drawChart>> | null = null;
-  if (intent === "visualize" || outcome.plan.time.grain || outcome.plan.share) {
-    const choice = chartForQuery(outcome.plan, compiled, rs, meta, requestedChart(question));
+  if ((intent === "visualize" || plan.time.grain || plan.share) && !plan.metrics?.length) {
+    const choice = chartForQuery(plan, compiled, rs, meta, requestedChart(question));
     if (choice) {
       progress({ step: "chart" });
       chart = await drawChart(env, session, choice);
@@ -245,10 +377,11 @@ async function answerData(
       chart_spec: chart?.chart_spec ?? null,
       sql: compiled.sql,
       result: rs,
-      plan: outcome.plan,
-      basis: outcome.plan.basis,
+      plan,
+      basis: plan.basis,
       currency: compiled.byCurrency ? null : meta.currency,
+      reading,
     }),
-    memory: { lastPlan: outcome.plan },
+    memory: { lastPlan: plan },
   };
 }

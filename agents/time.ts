@@ -196,13 +196,17 @@ function parseRelative(s: string, anchor: string): { range: TimeRange; span: str
   return null;
 }
 
+/** Words of time grain, each with its grain (also read by the planner's word accounting). */
+export const GRAIN_WORDS: [RegExp, Grain][] = [
+  [/\b(daily|per day|by day|each day|every day|day by day|day-by-day)\b/, "day"],
+  [/\b(weekly|per week|by week|each week|week by week)\b/, "week"],
+  [/\b(monthly|per month|by month|each month|month by month|month-by-month|mom)\b/, "month"],
+  [/\b(quarterly|per quarter|by quarter|each quarter)\b/, "quarter"],
+  [/\b(yearly|annual|annually|per year|by year|each year)\b/, "year"],
+];
+
 function grainOf(s: string): Grain | null {
-  if (/\b(daily|per day|by day|each day|every day|day by day|day-by-day)\b/.test(s)) return "day";
-  if (/\b(weekly|per week|by week|each week|week by week)\b/.test(s)) return "week";
-  if (/\b(monthly|per month|by month|each month|month by month|month-by-month|mom)\b/.test(s)) return "month";
-  if (/\b(quarterly|per quarter|by quarter|each quarter)\b/.test(s)) return "quarter";
-  if (/\b(yearly|annual|annually|per year|by year|each year)\b/.test(s)) return "year";
-  return null;
+  return GRAIN_WORDS.find(([re]) => re.test(s))?.[1] ?? null;
 }
 
 /**

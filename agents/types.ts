@@ -5,6 +5,7 @@
  */
 import type { ResultSet } from "../analytics/arrow_json.ts";
 import type { CostBasis } from "../analytics/dataset.ts";
+import type { MetricId, ScopeId } from "../analytics/metric_layer.ts";
 
 /** What is measured. */
 export type Measure = "cost" | "quantity" | "rows" | "resources" | "avg_daily_cost";
@@ -47,6 +48,14 @@ export interface QueryPlan {
   /** Correlation method (analysis "correlation"). */
   method?: "pearson" | "spearman";
   chart?: { type?: string };
+  /** Named measures of the metric layer, side by side (replace `measure` when present). */
+  metrics?: MetricId[];
+  /** Named filters of the metric layer (corrections, marketplace, usage only …). */
+  scopes?: ScopeId[];
+  /** Which period dates and ranges are read from: the charge period (default) or the billing period. */
+  period?: "charge" | "billing";
+  /** A budget to compare the figure against (amount in the dataset's currency). */
+  budget?: { amount: number };
 }
 
 /** The statistical analyses the insight agent runs. */
@@ -62,8 +71,27 @@ export type Intent =
   | "schema"
   | "out_of_scope";
 
+/** One part of how a question was read: what it became and the words it came from. */
+export interface ReadingPart {
+  /** The plan element in plain words ("grouped by region"). */
+  part: string;
+  /** The words of the question it came from ("per region"); empty when it is a default. */
+  from: string;
+}
+
+/** How a question was read: the plan in plain words, and the content words not used. */
+export interface Reading {
+  /** One line: the plan in plain words. */
+  text: string;
+  parts: ReadingPart[];
+  /** Content words of the question the answer did not use. */
+  unused: string[];
+}
+
 /** What an agent answers with. */
 export interface AgentReply {
+  /** How the question was read (data questions). */
+  reading?: Reading;
   response: string;
   intent: Intent;
   subagent: string;

@@ -9,7 +9,8 @@ import { parseSniff, pinnedViewSql, SNIFF_MISS, SNIFF_SAMPLE_ROWS, sniffCsvSql }
 import type { Engine } from "./engine.ts";
 import { tableNames } from "./engine.ts";
 import { type CanonicalColumn, type DatasetMeta, INGEST_VERSION, type QualityReport } from "./dataset.ts";
-import { canonicalViewSql, detectSchema, q, RAW_ROW, type RawColumn } from "./schema.ts";
+import { canonicalViewSql, detectSchema, RAW_ROW } from "./schema.ts";
+import { q, type RawColumn } from "./sql.ts";
 import { groupTagKeys, tagKeysSql } from "./tags.ts";
 
 const PARSED: CanonicalColumn[] = ["ChargePeriodStart", "BilledCost", "EffectiveCost", "ListCost", "PricingQuantity"];

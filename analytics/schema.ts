@@ -13,13 +13,11 @@
  * @module
  */
 import type { CanonicalColumn, CostBasis, DatasetColumn } from "./dataset.ts";
+import { lit, q, type RawColumn } from "./sql.ts";
 import { tagColumns, tagsFromColumns, tagsFromText } from "./tags.ts";
 
-/** A raw column as DuckDB describes it. */
-export interface RawColumn {
-  name: string;
-  type: string;
-}
+export type { RawColumn } from "./sql.ts";
+
 
 /** The result of detection. */
 export interface DetectedSchema {
@@ -38,15 +36,6 @@ export function normName(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]/g, "");
 }
 
-/** Quotes an SQL identifier. */
-export function q(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-/** Quotes an SQL string literal. */
-export function lit(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
-}
 
 const NUMERIC =
   /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL)/i;

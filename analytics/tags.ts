@@ -7,7 +7,7 @@
  * functions and RE2 regular expressions.
  * @module
  */
-import { lit, q, type RawColumn } from "./schema.ts";
+import { lit, q, type RawColumn } from "./sql.ts";
 
 /**
  * Normalised tag key: trimmed, lower case, without the `user:` / `user_` prefix AWS adds to

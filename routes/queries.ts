@@ -7,7 +7,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { supervise } from "../agents/supervisor.ts";
-import type { Progress } from "../agents/types.ts";
+import type { Progress, QueryPlan } from "../agents/types.ts";
 import { toHttpError, ValidationError } from "../errors.ts";
 import { getEntities } from "../memory/entities.ts";
 import { appendMessages } from "../memory/messages.ts";
@@ -61,7 +61,7 @@ async function answer(
 ): Promise<Answer> {
   const id = session.id;
   const started = performance.now();
-  const memory = await getEntities(deps.kv, id);
+  const memory = await getEntities<QueryPlan>(deps.kv, id);
   const { reply, memory: nextMemory } = await supervise(deps, session, question, memory, progress);
   const ms = Math.round(performance.now() - started);
   deps.metrics.observe("query_duration_seconds", { intent: reply.intent, planner: reply.planner }, ms / 1000);
@@ -90,6 +90,7 @@ async function answer(
           result: reply.result,
           sources: reply.sources ?? null,
           llm: reply.llm ?? null,
+          reading: reply.reading ?? null,
           latency_ms: ms,
         },
       },
@@ -122,6 +123,7 @@ async function answer(
     plan: reply.plan,
     sources: reply.sources ?? null,
     llm: reply.llm ?? null,
+    reading: reply.reading ?? null,
   };
 }
 

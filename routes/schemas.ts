@@ -106,6 +106,18 @@ export const LlmInfoSchema = z.object({
   fallback: z.string().optional().openapi({ description: "Why the built-in planner answered instead." }),
 }).openapi("LlmTurn");
 
+/** How the question was read. */
+export const ReadingSchema = z.object({
+  text: z.string().openapi({ description: "The plan in plain words, one line." }),
+  parts: z.array(z.object({
+    part: z.string().openapi({ description: "One element of the plan, e.g. `grouped by RegionName`." }),
+    from: z.string().openapi({ description: "The words of the question it came from (empty for a default)." }),
+  })),
+  unused: z.array(z.string()).openapi({
+    description: "Content words of the question the answer did not use (the text says so too).",
+  }),
+}).openapi("Reading");
+
 /** Response of `POST /session/{id}/query`. */
 export const QueryResponse = z.object({
   session_id: z.string(),
@@ -129,6 +141,10 @@ export const QueryResponse = z.object({
   llm: LlmInfoSchema.nullable().openapi({
     description: "What the LLM did this turn (model, prompt version, tokens, tools, fallback reason); " +
       "null when it was not asked (no GROQ_API_KEY, or the built-in planner answered on its own).",
+  }),
+  reading: ReadingSchema.nullable().openapi({
+    description: "How the question was read: the plan in plain words, the words each part came from, and the " +
+      "words not used; null for greetings and knowledge answers.",
   }),
 }).openapi("QueryResponse");
 

@@ -2,6 +2,7 @@
  * Session routes: create, list, delete, history, dataset.
  * @module
  */
+import type { QueryPlan } from "../agents/types.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import { dropDatasetIfPrivate } from "../agents/data_loader.ts";
 import { NotFoundError } from "../errors.ts";
@@ -181,7 +182,7 @@ export function sessionRoutes(app: App, deps: AppDeps): void {
     const { id } = c.req.valid("param");
     const s = (await deps.sessions.get(id, c.get("owner"))).value;
     const recent = await listMessages(deps.kv, id, SHORT_TERM_MESSAGES);
-    const plan = (await getEntities(deps.kv, id))?.lastPlan ?? null;
+    const plan = (await getEntities<QueryPlan>(deps.kv, id))?.lastPlan ?? null;
     return c.json({
       session_id: id,
       total_messages: s.messageCount,

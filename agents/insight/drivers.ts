@@ -7,7 +7,7 @@
 import { BASIS_COLUMN } from "../../analytics/dataset.ts";
 import { decomposeChange, type Driver, type DriverReport } from "../../analytics/drivers.ts";
 import { tableNames } from "../../analytics/engine.ts";
-import { q } from "../../analytics/schema.ts";
+import { q } from "../../analytics/sql.ts";
 import { columnLabel, measureLabel, scopeText } from "../answer.ts";
 import { compilePlan, planConditions, rangeCond } from "../compiler.ts";
 import { latestCompleteMonth } from "../planner.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 import { tableNames } from "../../analytics/engine.ts";
-import { q } from "../../analytics/schema.ts";
+import { q } from "../../analytics/sql.ts";
 import { correlationMatrix, movingAverage } from "../../analytics/stats.ts";
 import { columnLabel, measureLabel, scopeText } from "../answer.ts";
 import { planConditions } from "../compiler.ts";

@@ -11,7 +11,7 @@ import type { ChartType } from "../../analytics/charts/spec.ts";
 import type { DatasetMeta } from "../../analytics/dataset.ts";
 import type { ChartRenderer } from "../../analytics/charts/renderer.ts";
 import { type Engine, tableNames } from "../../analytics/engine.ts";
-import { q } from "../../analytics/schema.ts";
+import { q } from "../../analytics/sql.ts";
 import { AppError, EngineError, LlmError, SecurityError, ValidationError } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
 import { addLlmUsage, getLlmUsage } from "../../memory/llm_usage.ts";
