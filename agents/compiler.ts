@@ -324,8 +324,12 @@ function metricsSql(f: Frame, metrics: readonly (keyof typeof METRICS)[]): Shape
     ...(f.byCurrency ? [`"BillingCurrency"`] : []),
     `${q(metrics[0])} ${plan.order === "asc" ? "ASC" : "DESC"} NULLS LAST`,
   ];
+  // A ratio with no denominator (a service with no list cost has no savings rate) says nothing: left out.
+  const ratio = (METRICS[metrics[0]] as { kind: string }).kind === "pct" && keys.length;
   const sql = `SELECT ${cols.join(", ")} FROM ${f.view}${whereSql(f.where)}` +
-    (keys.length ? ` GROUP BY ${keys.join(", ")} ORDER BY ${order.join(", ")}` : "") +
+    (keys.length ? ` GROUP BY ${keys.join(", ")}` : "") +
+    (ratio ? ` HAVING ${metricSql(metrics[0], resolve, plan.basis)} IS NOT NULL` : "") +
+    (keys.length ? ` ORDER BY ${order.join(", ")}` : "") +
     (f.dims.length ? ` LIMIT ${plan.topN ?? MAX_GROUP_ROWS}` : "");
   return { sql, valueColumn: metrics[0], timeColumn: grain, metricColumns: [...metrics] };
 }

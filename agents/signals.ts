@@ -121,9 +121,13 @@ function matchOne(
   if (hasWords(t, nv)) {
     const multiWord = nv.includes(" ");
     const provider = column === "ProviderName" && !["web", "data"].includes(nv);
-    const evidence = !isOrdinary(nv) || (multiWord && !STOP_WORDS.has(nv)) || provider ||
-      columnWordNextTo(t, nv, column);
-    if (evidence && (!STOP_WORDS.has(nv) || provider)) return { column, value, span: nv, strength: 3 + nv.length / 100 };
+    const nextToColumn = columnWordNextTo(t, nv, column);
+    const evidence = !isOrdinary(nv) || (multiWord && !STOP_WORDS.has(nv)) || provider || nextToColumn;
+    if (evidence && (!STOP_WORDS.has(nv) || provider || nextToColumn)) {
+      // "compute services" reads as the category of services, before a service that is called "Compute".
+      const categoryBonus = column === "ServiceCategory" && nextToColumn ? 0.5 : 0;
+      return { column, value, span: nv, strength: 3 + nv.length / 100 + categoryBonus };
+    }
   }
   if (column === "ServiceName") {
     const alias = Object.entries(SERVICE_ALIASES).find(([a, re]) => hasWords(t, a) && re.test(value));
@@ -192,17 +196,19 @@ export function resolveDimension(phrase: string, meta: DatasetMeta): string | nu
     .filter((x): x is { name: string; k: number } => x !== null)
     .sort((a, b) => b.k - a.k);
   if (multi.length) return multi[0].name;
-  // "billing account" names BillingAccountName (or its ID): header words without "name"/"id".
-  const named = originals
-    .map((c) => ({ name: c.name, words: c.words.replace(/ (name|id)$/, ""), id: / id$/.test(c.words) }))
-    .filter((c) => c.words.includes(" ") && (p === c.words || p.startsWith(c.words + " ") || p === c.words + "s"))
-    .sort((a, b) => Number(a.id) - Number(b.id));
-  if (named.length) return named[0].name;
+
   for (const [re, col] of DIMENSION_SYNONYMS) {
     const m = p.match(re);
     if (m && m.index === 0 && has(col)) return col;
     if (m && m.index === 0 && col === "RegionName" && originals.some((o) => o.name === "RegionId")) return "RegionId";
   }
+  // "billing account", "publisher" name BillingAccountName, PublisherName: header words without "name"/"id";
+  // "commitment type" names CommitmentDiscountType: every word of the phrase, in order, in the header.
+  const named = originals
+    .map((c) => ({ name: c.name, words: c.words.replace(/ (name|id)$/, ""), id: / id$/.test(c.words) }))
+    .filter((c) => p === c.words || p.startsWith(c.words + " ") || p === c.words + "s" || inOrder(p, c.words))
+    .sort((a, b) => Number(a.id) - Number(b.id));
+  if (named.length) return named[0].name;
   const single = originals.find((c) => {
     const w = c.words.split(" ").pop()!;
     return w.length >= 3 && (p.startsWith(w) || p.startsWith(c.words));
@@ -211,6 +217,16 @@ export function resolveDimension(phrase: string, meta: DatasetMeta): string | nu
   // A bare tag key ("by team") when no column claims the word.
   const bare = tagKeys.find((t) => p === t.words || p.startsWith(t.words + " "));
   return bare ? `tag:${bare.key}` : null;
+}
+
+/** Whether a phrase of two words or more has all its words, in order, in a header's words. */
+function inOrder(phrase: string, header: string): boolean {
+  const want = phrase.split(" ").slice(0, 3);
+  if (want.length < 2) return false;
+  const have = header.split(" ");
+  let i = 0;
+  for (const w of have) if (i < want.length && (w === want[i] || w + "s" === want[i])) i++;
+  return i === want.length && want.every((w) => w.length >= 3);
 }
 
 /** The shortest start of a phrase that resolves to the same column: the words the dimension used. */
