@@ -485,7 +485,7 @@ export function accountWords(sig: Signals, parts: ReadingPart[], extra: string[]
     ...sig.measure.used,
     ...sig.top.used,
     ...sig.groupBy.used,
-    ...sig.matches.map((m) => m.span),
+    ...sig.matches.flatMap((m) => [m.span, m.evidence ?? ""]),
     ...sig.exclusions.used,
     ...sig.categoryWords,
     ...sig.metric.used,

@@ -48,6 +48,8 @@ export interface ValueMatch {
   value: string;
   span: string;
   strength: number;
+  /** A column word next to the value that was the evidence for it ("services" in "compute services"). */
+  evidence?: string;
 }
 
 /** Whether every word of a (normalised) value is an ordinary word: such a value needs more evidence. */
@@ -70,13 +72,15 @@ function columnWords(column: string): Set<string> {
 }
 
 /** Whether a word naming the value's column stands right before or after it ("compute services"). */
-function columnWordNextTo(text: string, span: string, column: string): boolean {
+function columnWordNextTo(text: string, span: string, column: string): string | null {
   const words = columnWords(column);
   const esc = span.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
   const m = text.match(new RegExp(`(?:^|\\s)(?:([a-z]+)\\s+)?${esc}(?:\\s+([a-z]+))?(?:\\s|$)`));
-  if (!m) return false;
-  const near = [m[1], m[2]].filter(Boolean).map((w) => w.replace(/s$/, ""));
-  return near.some((w) => words.has(w) || words.has(w + "s"));
+  if (!m) return null;
+  return [m[1], m[2]].filter(Boolean).find((w) => {
+    const bare = w.replace(/s$/, "");
+    return words.has(bare) || words.has(bare + "s");
+  }) ?? null;
 }
 
 /** Quoted strings of the original question: a value named in quotes is meant exactly. */
@@ -126,7 +130,8 @@ function matchOne(
     if (evidence && (!STOP_WORDS.has(nv) || provider || nextToColumn)) {
       // "compute services" reads as the category of services, before a service that is called "Compute".
       const categoryBonus = column === "ServiceCategory" && nextToColumn ? 0.5 : 0;
-      return { column, value, span: nv, strength: 3 + nv.length / 100 + categoryBonus };
+      const match = { column, value, span: nv, strength: 3 + nv.length / 100 + categoryBonus };
+      return nextToColumn ? { ...match, evidence: nextToColumn } : match;
     }
   }
   if (column === "ServiceName") {
