@@ -12,7 +12,7 @@ import { describeRange } from "./time.ts";
 import type { QueryPlan } from "./types.ts";
 import { COLUMN_LABELS } from "./vocabulary.ts";
 import { headerWords } from "./signals.ts";
-import { METRICS, type MetricDef, type MetricId, SCOPES } from "../analytics/metric_layer.ts";
+import { type MetricDef, type MetricId, METRICS, SCOPES } from "../analytics/metric_layer.ts";
 
 const BASIS_LABEL = {
   billed: "Billed cost",
@@ -190,7 +190,9 @@ export function renderAnswer(
     if (rows.length - unset.length > 25) lines.push(`… ${rows.length - unset.length - 25} more in the result table.`);
     for (const r of unset) {
       lines.push(
-        `Not ranked: charges with no ${columnLabel(plan.groupBy[0])} ("(not set)"): ${fmt(r[compiled.valueColumn], r)}.`,
+        `Not ranked: charges with no ${columnLabel(plan.groupBy[0])} ("(not set)"): ${
+          fmt(r[compiled.valueColumn], r)
+        }.`,
       );
     }
   }
@@ -268,7 +270,13 @@ function metricLines(
   if (!keyed) {
     const r = rows[0];
     lines.push(`${labels[0]}${scope}: **${metricValue(ids[0], r[ids[0]], cur(r), r)}**.`);
-    if (ids.length > 1) lines.push(`With it: ${ids.slice(1).map((id, i) => `${labels[i + 1].toLowerCase()} ${metricValue(id, r[id], cur(r), r)}`).join(", ")}.`);
+    if (ids.length > 1) {
+      lines.push(
+        `With it: ${
+          ids.slice(1).map((id, i) => `${labels[i + 1].toLowerCase()} ${metricValue(id, r[id], cur(r), r)}`).join(", ")
+        }.`,
+      );
+    }
   } else {
     const by = [compiled.timeColumn ? `per ${compiled.timeColumn}` : "", plan.groupBy.map(columnLabel).join(" and ")]
       .filter(Boolean).join(", by ");
@@ -283,8 +291,10 @@ function metricLines(
     });
     if (rows.length > 25) lines.push(`… ${rows.length - 25} more in the result table.`);
   }
-  const how = ids.filter((id) => (METRICS[id] as MetricDef).kind !== "money" || id.startsWith("savings") ||
-    id === "unused_commitment_cost").map((id) => `${(METRICS[id] as MetricDef).label}: ${(METRICS[id] as MetricDef).how}.`);
+  const how = ids.filter((id) =>
+    (METRICS[id] as MetricDef).kind !== "money" || id.startsWith("savings") ||
+    id === "unused_commitment_cost"
+  ).map((id) => `${(METRICS[id] as MetricDef).label}: ${(METRICS[id] as MetricDef).how}.`);
   if (how.length) lines.push("", `_How: ${how.join(" ")}_`);
   if (meta.currencies.length > 1 && !compiled.byCurrency) lines.push(`_Currency: ${meta.currency ?? "mixed"}._`);
   return lines;
@@ -313,7 +323,9 @@ function budgetLines(plan: QueryPlan, actual: number, meta: DatasetMeta, currenc
   const budget = plan.budget!.amount;
   const lines = [
     `Against the budget of ${formatMoney(budget, currency)}: ${formatPct((actual / budget) * 100)} used, ${
-      actual > budget ? `**${formatMoney(actual - budget, currency)} over**` : `${formatMoney(budget - actual, currency)} left`
+      actual > budget
+        ? `**${formatMoney(actual - budget, currency)} over**`
+        : `${formatMoney(budget - actual, currency)} left`
     }.`,
   ];
   const range = plan.time.range;
@@ -326,7 +338,9 @@ function budgetLines(plan: QueryPlan, actual: number, meta: DatasetMeta, currenc
       `The data ends on ${end}, ${elapsed} of ${days} days into the period: at the same daily rate the period ends at ${
         formatMoney(projected, currency)
       } (a straight run-rate, not a model forecast), ${
-        projected > budget ? `${formatMoney(projected - budget, currency)} over` : `${formatMoney(budget - projected, currency)} under`
+        projected > budget
+          ? `${formatMoney(projected - budget, currency)} over`
+          : `${formatMoney(budget - projected, currency)} under`
       } the budget.`,
     );
   }

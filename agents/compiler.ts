@@ -93,7 +93,10 @@ export function periodColumn(plan: QueryPlan, meta: DatasetMeta): string {
 function identityDetails(groupBy: string[], meta: DatasetMeta): Record<string, string[]> {
   const resolve = columnResolver(meta);
   const out: Record<string, string[]> = {};
-  const pairs: [string, FocusField][] = [["SubAccountName", "SubAccountId"], ["BillingAccountName", "BillingAccountId"]];
+  const pairs: [string, FocusField][] = [["SubAccountName", "SubAccountId"], [
+    "BillingAccountName",
+    "BillingAccountId",
+  ]];
   for (const [name, id] of pairs) {
     const idCol = resolve(id);
     if (!groupBy.includes(name) || !idCol) continue;
@@ -301,9 +304,7 @@ function trendSql(f: Frame, grain: string): Shape {
     const key = [...f.dimSql, ...f.detailSql].map((d) => `COALESCE(CAST(${d} AS VARCHAR), chr(1))`).join(", ");
     const topDims = `SELECT ${key} FROM ${f.view}${whereSql(where)} GROUP BY ${
       [...f.dimSql, ...f.detailSql].join(", ")
-    } ORDER BY ${
-      f.measure
-    } ${plan.order === "asc" ? "ASC" : "DESC"} LIMIT ${plan.topN}`;
+    } ORDER BY ${f.measure} ${plan.order === "asc" ? "ASC" : "DESC"} LIMIT ${plan.topN}`;
     sql = `SELECT ${cols.join(", ")} FROM ${f.view}${whereSql([...where, `(${key}) IN (${topDims})`])}` +
       ` GROUP BY ${keys.join(", ")} ORDER BY ${q(grain)}, ${q(f.value)} DESC`;
   }
@@ -394,5 +395,9 @@ function totalSql(f: Frame): Shape {
     cols.splice(1, 0, `COUNT(DISTINCT CAST("ChargePeriodStart" AS DATE)) AS "days"`);
   }
   if (plan.measure === "rows") cols.splice(1, 1);
-  return { sql: `SELECT ${cols.join(", ")} FROM ${f.view}${whereSql(f.where)}`, valueColumn: f.value, timeColumn: null };
+  return {
+    sql: `SELECT ${cols.join(", ")} FROM ${f.view}${whereSql(f.where)}`,
+    valueColumn: f.value,
+    timeColumn: null,
+  };
 }

@@ -100,7 +100,8 @@ const RULES: Rule[] = [
   { re: /\bmarketplace\b/, apply: (s) => add(s.scopes, "marketplace") },
   { re: /\busage[- ]only\b|\bonly usage\b|\busage charges\b|\busage costs?\b/, apply: (s) => add(s.scopes, "usage") },
   {
-    re: /\b(?:tagged (?:vs\.?|versus|and|or) untagged|untagged (?:vs\.?|versus|and|or) tagged)(?: (?:resources?|charges?|costs?|spend|usage|line items?))?\b/,
+    re:
+      /\b(?:tagged (?:vs\.?|versus|and|or) untagged|untagged (?:vs\.?|versus|and|or) tagged)(?: (?:resources?|charges?|costs?|spend|usage|line items?))?\b/,
     apply: (s) => add(s.groupBy, "@tagged"),
   },
   {
@@ -120,7 +121,8 @@ const RULES: Rule[] = [
     apply: (s) => add(s.metrics, "consumed_quantity"),
   },
   {
-    re: /\b(?:how many|number of|count of|count)\b(?: distinct| unique| different)?(?: \w+)?? (?:sub ?accounts?|accounts?|subscriptions?|projects?)\b/,
+    re:
+      /\b(?:how many|number of|count of|count)\b(?: distinct| unique| different)?(?: \w+)?? (?:sub ?accounts?|accounts?|subscriptions?|projects?)\b/,
     apply: (s) => add(s.metrics, "count_sub_accounts"),
   },
   {
@@ -178,7 +180,9 @@ function detectBudget(t: string, s: MetricSignals, used: string[]): void {
     if (lead) used.push(lead[0]);
     return;
   }
-  const ask = t.match(/\b(?:over|under|within|on|above|below|beyond|exceed(?:ed|ing)?) (?:the |our |my )?budget\b|\bbudget\b/);
+  const ask = t.match(
+    /\b(?:over|under|within|on|above|below|beyond|exceed(?:ed|ing)?) (?:the |our |my )?budget\b|\bbudget\b/,
+  );
   if (ask) {
     s.budgetWithoutAmount = true;
     used.push(ask[0]);

@@ -457,14 +457,18 @@ function describeParts(plan: QueryPlan, sig: Signals, followUp: boolean): Readin
       from: from([...new Set(spans)]) || from(sig.categoryWords),
     });
   }
-  for (const s of plan.scopes ?? []) parts.push({ part: `only ${s.replaceAll("_", " ")}`, from: from(sig.metric.used) });
+  for (const s of plan.scopes ?? []) {
+    parts.push({ part: `only ${s.replaceAll("_", " ")}`, from: from(sig.metric.used) });
+  }
   if (plan.groupBy.length) parts.push({ part: `grouped by ${plan.groupBy.join(", ")}`, from: from(sig.groupBy.used) });
   if (plan.time.range) {
     parts.push({ part: `${describeRange(plan.time.range)}`, from: from(sig.time.spans) });
   } else if (!plan.compare) parts.push({ part: "all dates in the data", from: "" });
   if (plan.period === "billing") parts.push({ part: "by billing period", from: from(sig.metric.used) });
   if (plan.time.grain) parts.push({ part: `per ${plan.time.grain}`, from: "" });
-  if (plan.topN) parts.push({ part: `${plan.order === "asc" ? "bottom" : "top"} ${plan.topN}`, from: from(sig.top.used) });
+  if (plan.topN) {
+    parts.push({ part: `${plan.order === "asc" ? "bottom" : "top"} ${plan.topN}`, from: from(sig.top.used) });
+  }
   if (plan.share) parts.push({ part: "with shares of the total", from: "" });
   if (plan.compare) {
     parts.push({

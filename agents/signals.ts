@@ -62,7 +62,9 @@ function columnWords(column: string): Set<string> {
   const out = new Set(headerWords(column.replace(/^tag:/, "")).split(" "));
   for (const [re, col] of DIMENSION_SYNONYMS) {
     if (col !== column) continue;
-    for (const w of re.source.replace(/\\b|\(\?:|[()?|\\]|s\?/g, " ").split(/\s+/)) if (/^[a-z]{3,}$/.test(w)) out.add(w);
+    for (const w of re.source.replace(/\\b|\(\?:|[()?|\\]|s\?/g, " ").split(/\s+/)) {
+      if (/^[a-z]{3,}$/.test(w)) out.add(w);
+    }
   }
   if (column === "ServiceCategory") ["service", "services", "category"].forEach((w) => out.add(w));
   if (column.startsWith("tag:")) ["tag", "tagged", "label"].forEach((w) => out.add(w));

@@ -19,7 +19,14 @@ import { describeDataset, helpText } from "./describe.ts";
 import { classifyIntent } from "./intent.ts";
 import { detectAnalysis, type InsightOutput, runInsight } from "./insight/mod.ts";
 import { chartForQuery, requestedChart } from "./visualizer.ts";
-import { defaultPlan, type EntityMemory, normText, type PlanOutcome, planQuestion, type ValueIndex } from "./planner.ts";
+import {
+  defaultPlan,
+  type EntityMemory,
+  normText,
+  type PlanOutcome,
+  planQuestion,
+  type ValueIndex,
+} from "./planner.ts";
 import type { AgentReply, Analysis, Intent, Progress, QueryPlan, Reading } from "./types.ts";
 import { MAX_PARTS, splitParts } from "./parts.ts";
 import { unusedNote } from "./reading.ts";
@@ -336,7 +343,10 @@ async function runPlan(
     compiled = compilePlan(plan, meta);
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
-    return { reply: reply(intent, "data_fetcher", `I can't answer that from this data: ${e.message}`, { reading, plan }), memory };
+    return {
+      reply: reply(intent, "data_fetcher", `I can't answer that from this data: ${e.message}`, { reading, plan }),
+      memory,
+    };
   }
   progress({ step: "sql", sql: compiled.sql });
   let rs;

@@ -227,7 +227,12 @@ export function forecastDaily(
   const start = series[0].date.slice(0, 10);
   const results = models.map((m) => ({ m, ...backtest(y, m, hb, w0, Math.min(14, series.length - hb), 10, start) }));
   const usable = results.filter((r) => r.folds.length >= 2 && Number.isFinite(r.mape));
-  if (!usable.length) return { error: "not_enough_history", days: series.length, needed: 3 * 7 };
+  // Enough days to fit, too few for two back-test folds of this horizon: the need stated is
+  // what two folds take, never fewer days than the series already has (a refusal must not
+  // contradict its own figures).
+  if (!usable.length) {
+    return { error: "not_enough_history", days: series.length, needed: Math.max(series.length + 1, 14 + 2 * hb) };
+  }
   const best = usable.reduce((a, b) => (b.mape < a.mape ? b : a));
   const errs = relErrors(best.folds);
   const q = (p: number) => quantile(errs, p);

@@ -18,7 +18,6 @@ import { tagColumns, tagsFromColumns, tagsFromText } from "./tags.ts";
 
 export type { RawColumn } from "./sql.ts";
 
-
 /** The result of detection. */
 export interface DetectedSchema {
   format: string;
@@ -35,7 +34,6 @@ export interface DetectedSchema {
 export function normName(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]/g, "");
 }
-
 
 const NUMERIC =
   /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL)/i;

@@ -403,6 +403,16 @@ async function chartBlock(a) {
   return png || box.children.length ? wrap : null;
 }
 
+/** How the question was read, in one line, with the words not used (text only, never HTML). */
+function readingLine(reading) {
+  if (!reading?.text) return null;
+  const line = el("p", { class: "reading" }, el("strong", {}, "Read as: "), reading.text);
+  if (reading.unused?.length) {
+    line.append(el("span", { class: "unused" }, ` · not used: ${reading.unused.map((w) => `"${w}"`).join(", ")}`));
+  }
+  return line;
+}
+
 async function renderAnswer(node, a) {
   node.replaceChildren();
   const body = el("div", { class: "md" });
@@ -418,6 +428,8 @@ async function renderAnswer(node, a) {
   if (a.subagent) tags.append(el("span", { class: "tag" }, a.subagent.replace("_", " ")));
   if (a.llm?.fallback) tags.append(el("span", { class: "tag", title: a.llm.fallback }, "LLM fell back"));
   node.append(tags);
+  const reading = readingLine(a.reading);
+  if (reading) node.append(reading);
   if (a.chart_url || a.chart_spec) {
     const chart = await chartBlock(a);
     if (chart) node.insertBefore(chart, tags);

@@ -110,6 +110,8 @@ Deno.test({
       assert.ok(firstText.includes(EVIL), "the payload is shown as text");
       assert.equal(await page.locator('img[src="x"]').count(), 0, "and never becomes an element");
       assert.match(firstText, /billed cost · USD|effective cost · USD/);
+      // How the question was read, in one line under the answer.
+      assert.match(await first.locator(".reading").innerText(), /Read as: .*grouped by ServiceName.*top 3/);
       await first.locator("details.sql summary").click();
       assert.match(await first.locator("details.sql pre").innerText(), /GROUP BY/);
 

@@ -235,7 +235,9 @@ export function richRows(): Row[] {
     for (const s of SERIES) {
       const list = round(s.daily * (0.8 + rnd() * 0.4));
       // Late charges: usage on the last day of January arrives on February's invoice.
-      rows.push(usageRow(s, date, list, date === "2025-01-31" && s.provider === "Microsoft" ? "2025-02-01" : undefined));
+      rows.push(
+        usageRow(s, date, list, date === "2025-01-31" && s.provider === "Microsoft" ? "2025-02-01" : undefined),
+      );
     }
     // The Savings Plan is not fully used: a daily unused share.
     rows.push(commitmentRow(date, {

@@ -63,8 +63,7 @@ const ranked = (expected: [string, number][]) => (b: { result: { rows: unknown[]
 
 const byService = by(field("ServiceName"));
 const notNull = (m: Map<string, number>) => new Map([...m.entries()].filter(([k]) => k !== "(null)" && k !== ""));
-const nullSum = (col: string) =>
-  cents(by(() => "x", (r) => !(r as Record<string, unknown>)[col]).get("x") ?? 0);
+const nullSum = (col: string) => cents(by(() => "x", (r) => !(r as Record<string, unknown>)[col]).get("x") ?? 0);
 const weekOf = (d: string) => {
   const t = new Date(d.slice(0, 10) + "T00:00:00Z");
   const dow = (t.getUTCDay() + 6) % 7;

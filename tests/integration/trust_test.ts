@@ -36,12 +36,15 @@ async function session(bytes: Uint8Array | null = SAMPLE, name = "focus.csv"): P
 const ask = (id: string, q: string) => askOk<Body>(app, id, q);
 const t = (name: string, fn: () => Promise<void>) => Deno.test({ name, ...engineTest, fn });
 
-t("issue 20: 'identify anomalies per sub account and region' filters nothing (not ServiceCategory Identity)", async () => {
-  const b = await ask(await session(), "identify anomalies per sub account and region");
-  assert.deepEqual(b.plan?.filters, []);
-  assert.ok(!b.sql?.includes("Identity"), b.sql ?? "");
-  assert.deepEqual(b.reading?.unused, []);
-});
+t(
+  "issue 20: 'identify anomalies per sub account and region' filters nothing (not ServiceCategory Identity)",
+  async () => {
+    const b = await ask(await session(), "identify anomalies per sub account and region");
+    assert.deepEqual(b.plan?.filters, []);
+    assert.ok(!b.sql?.includes("Identity"), b.sql ?? "");
+    assert.deepEqual(b.reading?.unused, []);
+  },
+);
 
 t("issue 20: invoices check is per provider and billing account on the billing period, no unit filter", async () => {
   const b = await ask(await session(), "billed cost per provider and billing account to check against invoices");
@@ -50,7 +53,11 @@ t("issue 20: invoices check is per provider and billing account on the billing p
   assert.equal(b.plan?.period, "billing");
   assert.match(b.response, /billing period/);
   const aws = b.result!.rows.find((r) => r[0] === "AWS" && r[1] === "SunBird")!;
-  assert.ok(Math.abs(Number(aws[2]) - sum((r) => r.ProviderName === "AWS" && r.BillingAccountName === "SunBird", "BilledCost")) < 1e-9);
+  assert.ok(
+    Math.abs(
+      Number(aws[2]) - sum((r) => r.ProviderName === "AWS" && r.BillingAccountName === "SunBird", "BilledCost"),
+    ) < 1e-9,
+  );
 });
 
 t("issue 20: 'monthly cost trend' on a CUR is not filtered to a 'Monthly' subscription type", async () => {

@@ -27,78 +27,373 @@ const USAGE = `ChargeCategory = 'Usage'`;
 /** Use cases over the generated export (three months, commitments, corrections, marketplace …). */
 export const RICH_CASES: UseCase[] = [
   // Cost breakdowns
-  { category: "breakdown", question: "What did we spend by service?", gold: `SELECT ServiceName, SUM(EffectiveCost) FROM {t} GROUP BY 1`, keys: 1 },
-  { category: "breakdown", question: "Top 3 services by billed cost in February 2025", gold: `SELECT ServiceName, SUM(BilledCost) v FROM {t} WHERE ChargePeriodStart >= '2025-02-01' AND ChargePeriodStart < '2025-03-01' GROUP BY 1 ORDER BY v DESC LIMIT 3`, keys: 1 },
-  { category: "breakdown", question: "effective cost per region", gold: `SELECT RegionName, SUM(EffectiveCost) FROM {t} GROUP BY 1`, keys: 1 },
-  { category: "breakdown", question: "Which region had the lowest cost in 2025?", gold: `SELECT RegionName, SUM(EffectiveCost) v FROM {t} WHERE RegionName IS NOT NULL GROUP BY 1 ORDER BY v LIMIT 1`, keys: 1 },
-  { category: "breakdown", question: "cost by service category", gold: `SELECT ServiceCategory, SUM(EffectiveCost) FROM {t} GROUP BY 1`, keys: 1 },
-  { category: "breakdown", question: "service costs by provider and sub account", gold: `SELECT ProviderName, SubAccountId, SUM(EffectiveCost) FROM {t} GROUP BY 1, 2`, keys: 2 },
-  { category: "breakdown", question: "cost per sub account", gold: `SELECT SubAccountName, SubAccountId, SUM(EffectiveCost) FROM {t} GROUP BY 1, 2`, keys: 2 },
-  { category: "breakdown", question: "compute services cost by sub account", gold: `SELECT SubAccountId, SUM(EffectiveCost) FROM {t} WHERE ServiceCategory = 'Compute' GROUP BY 1`, keys: 1 },
-  { category: "breakdown", question: "EC2 cost by region last month", gold: `SELECT RegionName, SUM(EffectiveCost) FROM {t} WHERE ServiceName = 'Amazon Elastic Compute Cloud' AND ChargePeriodStart >= '2025-03-01' GROUP BY 1`, keys: 1 },
-  { category: "breakdown", question: "what share of total cost is Amazon Elastic Compute Cloud?", gold: `SELECT SUM(EffectiveCost) FILTER (WHERE ServiceName = 'Amazon Elastic Compute Cloud'), SUM(EffectiveCost), 100.0 * SUM(EffectiveCost) FILTER (WHERE ServiceName = 'Amazon Elastic Compute Cloud') / SUM(EffectiveCost) FROM {t}` },
+  {
+    category: "breakdown",
+    question: "What did we spend by service?",
+    gold: `SELECT ServiceName, SUM(EffectiveCost) FROM {t} GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "breakdown",
+    question: "Top 3 services by billed cost in February 2025",
+    gold:
+      `SELECT ServiceName, SUM(BilledCost) v FROM {t} WHERE ChargePeriodStart >= '2025-02-01' AND ChargePeriodStart < '2025-03-01' GROUP BY 1 ORDER BY v DESC LIMIT 3`,
+    keys: 1,
+  },
+  {
+    category: "breakdown",
+    question: "effective cost per region",
+    gold: `SELECT RegionName, SUM(EffectiveCost) FROM {t} GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "breakdown",
+    question: "Which region had the lowest cost in 2025?",
+    gold: `SELECT RegionName, SUM(EffectiveCost) v FROM {t} WHERE RegionName IS NOT NULL GROUP BY 1 ORDER BY v LIMIT 1`,
+    keys: 1,
+  },
+  {
+    category: "breakdown",
+    question: "cost by service category",
+    gold: `SELECT ServiceCategory, SUM(EffectiveCost) FROM {t} GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "breakdown",
+    question: "service costs by provider and sub account",
+    gold: `SELECT ProviderName, SubAccountId, SUM(EffectiveCost) FROM {t} GROUP BY 1, 2`,
+    keys: 2,
+  },
+  {
+    category: "breakdown",
+    question: "cost per sub account",
+    gold: `SELECT SubAccountName, SubAccountId, SUM(EffectiveCost) FROM {t} GROUP BY 1, 2`,
+    keys: 2,
+  },
+  {
+    category: "breakdown",
+    question: "compute services cost by sub account",
+    gold: `SELECT SubAccountId, SUM(EffectiveCost) FROM {t} WHERE ServiceCategory = 'Compute' GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "breakdown",
+    question: "EC2 cost by region last month",
+    gold:
+      `SELECT RegionName, SUM(EffectiveCost) FROM {t} WHERE ServiceName = 'Amazon Elastic Compute Cloud' AND ChargePeriodStart >= '2025-03-01' GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "breakdown",
+    question: "what share of total cost is Amazon Elastic Compute Cloud?",
+    gold:
+      `SELECT SUM(EffectiveCost) FILTER (WHERE ServiceName = 'Amazon Elastic Compute Cloud'), SUM(EffectiveCost), 100.0 * SUM(EffectiveCost) FILTER (WHERE ServiceName = 'Amazon Elastic Compute Cloud') / SUM(EffectiveCost) FROM {t}`,
+  },
   // Time and billing periods
-  { category: "time", question: "monthly cost trend", gold: `SELECT CAST(date_trunc('month', ChargePeriodStart) AS DATE), SUM(EffectiveCost) FROM {t} GROUP BY 1`, keys: 1 },
-  { category: "time", question: "billed cost per billing period", gold: `SELECT CAST(BillingPeriodStart AS DATE), SUM(BilledCost) FROM {t} GROUP BY 1`, keys: 1 },
-  { category: "time", question: "how much was invoiced in February 2025?", gold: `SELECT SUM(BilledCost) FROM {t} WHERE BillingPeriodStart = '2025-02-01'` },
-  { category: "time", question: "monthly billed cost by service to forecast cash flow", gold: `SELECT CAST(date_trunc('month', ChargePeriodStart) AS DATE), ServiceName, SUM(BilledCost) FROM {t} GROUP BY 1, 2`, keys: 2 },
-  { category: "time", question: "compare February and March by service", gold: `SELECT ServiceName, SUM(EffectiveCost) FILTER (WHERE ChargePeriodStart < '2025-03-01' AND ChargePeriodStart >= '2025-02-01'), SUM(EffectiveCost) FILTER (WHERE ChargePeriodStart >= '2025-03-01') FROM {t} WHERE ChargePeriodStart >= '2025-02-01' GROUP BY 1`, keys: 1 },
-  { category: "time", question: "billed cost per provider and billing account to check against invoices", gold: `SELECT ProviderName, BillingAccountName, SUM(BilledCost) FROM {t} GROUP BY 1, 2`, keys: 2 },
+  {
+    category: "time",
+    question: "monthly cost trend",
+    gold: `SELECT CAST(date_trunc('month', ChargePeriodStart) AS DATE), SUM(EffectiveCost) FROM {t} GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "time",
+    question: "billed cost per billing period",
+    gold: `SELECT CAST(BillingPeriodStart AS DATE), SUM(BilledCost) FROM {t} GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "time",
+    question: "how much was invoiced in February 2025?",
+    gold: `SELECT SUM(BilledCost) FROM {t} WHERE BillingPeriodStart = '2025-02-01'`,
+  },
+  {
+    category: "time",
+    question: "monthly billed cost by service to forecast cash flow",
+    gold:
+      `SELECT CAST(date_trunc('month', ChargePeriodStart) AS DATE), ServiceName, SUM(BilledCost) FROM {t} GROUP BY 1, 2`,
+    keys: 2,
+  },
+  {
+    category: "time",
+    question: "compare February and March by service",
+    gold:
+      `SELECT ServiceName, SUM(EffectiveCost) FILTER (WHERE ChargePeriodStart < '2025-03-01' AND ChargePeriodStart >= '2025-02-01'), SUM(EffectiveCost) FILTER (WHERE ChargePeriodStart >= '2025-03-01') FROM {t} WHERE ChargePeriodStart >= '2025-02-01' GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "time",
+    question: "billed cost per provider and billing account to check against invoices",
+    gold: `SELECT ProviderName, BillingAccountName, SUM(BilledCost) FROM {t} GROUP BY 1, 2`,
+    keys: 2,
+  },
   // Several measures, units
-  { category: "measures", question: "list vs billed vs effective cost per service", gold: `SELECT ServiceName, SUM(ListCost), SUM(BilledCost), SUM(EffectiveCost) FROM {t} GROUP BY 1`, keys: 1 },
-  { category: "measures", question: "contracted and effective cost by provider", gold: `SELECT ProviderName, SUM(ContractedCost), SUM(EffectiveCost) FROM {t} GROUP BY 1`, keys: 1 },
-  { category: "measures", question: "cost per unit for EC2", gold: `SELECT ConsumedUnit, SUM(EffectiveCost) / SUM(ConsumedQuantity) FROM {t} WHERE ServiceName = 'Amazon Elastic Compute Cloud' GROUP BY 1`, keys: 1 },
-  { category: "measures", question: "S3 cost with quantity and unit", gold: `SELECT ConsumedUnit, SUM(ConsumedQuantity) FROM {t} WHERE ServiceName = 'Amazon Simple Storage Service' GROUP BY 1`, keys: 1 },
-  { category: "measures", question: "usage-only cost by service category", gold: `SELECT ServiceCategory, SUM(EffectiveCost) FROM {t} WHERE ${USAGE} GROUP BY 1`, keys: 1 },
+  {
+    category: "measures",
+    question: "list vs billed vs effective cost per service",
+    gold: `SELECT ServiceName, SUM(ListCost), SUM(BilledCost), SUM(EffectiveCost) FROM {t} GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "measures",
+    question: "contracted and effective cost by provider",
+    gold: `SELECT ProviderName, SUM(ContractedCost), SUM(EffectiveCost) FROM {t} GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "measures",
+    question: "cost per unit for EC2",
+    gold:
+      `SELECT ConsumedUnit, SUM(EffectiveCost) / SUM(ConsumedQuantity) FROM {t} WHERE ServiceName = 'Amazon Elastic Compute Cloud' GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "measures",
+    question: "S3 cost with quantity and unit",
+    gold:
+      `SELECT ConsumedUnit, SUM(ConsumedQuantity) FROM {t} WHERE ServiceName = 'Amazon Simple Storage Service' GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "measures",
+    question: "usage-only cost by service category",
+    gold: `SELECT ServiceCategory, SUM(EffectiveCost) FROM {t} WHERE ${USAGE} GROUP BY 1`,
+    keys: 1,
+  },
   // Savings and commitments
-  { category: "savings", question: "what is our effective savings rate?", gold: `SELECT 100.0 * (SUM(ListCost) - SUM(EffectiveCost)) / SUM(ListCost) FROM {t} WHERE ${USAGE}` },
-  { category: "savings", question: "effective savings rate by service", gold: `SELECT ServiceName, 100.0 * (SUM(ListCost) - SUM(EffectiveCost)) / NULLIF(SUM(ListCost), 0) FROM {t} WHERE ${USAGE} GROUP BY 1`, keys: 1 },
-  { category: "savings", question: "savings against contracted cost", gold: `SELECT SUM(ContractedCost) - SUM(EffectiveCost) FROM {t} WHERE ${USAGE}` },
-  { category: "savings", question: "commitment utilization", gold: `SELECT 100.0 * SUM(EffectiveCost) FILTER (WHERE CommitmentDiscountStatus = 'Used') / SUM(EffectiveCost) FILTER (WHERE CommitmentDiscountStatus IN ('Used', 'Unused')) FROM {t}` },
-  { category: "savings", question: "commitment coverage last month", gold: `SELECT 100.0 * SUM(EffectiveCost) FILTER (WHERE CommitmentDiscountStatus = 'Used') / SUM(EffectiveCost) FILTER (WHERE CommitmentDiscountStatus IS NULL OR CommitmentDiscountStatus = 'Used') FROM {t} WHERE ${USAGE} AND ChargePeriodStart >= '2025-03-01'` },
-  { category: "savings", question: "unused commitments", gold: `SELECT CommitmentDiscountId, SUM(EffectiveCost) FROM {t} WHERE CommitmentDiscountStatus = 'Unused' GROUP BY 1`, keys: 1 },
-  { category: "savings", question: "recurring commitment charges per month", gold: `SELECT CAST(date_trunc('month', ChargePeriodStart) AS DATE), SUM(BilledCost) FROM {t} WHERE ChargeCategory = 'Purchase' AND ChargeFrequency = 'Recurring' AND CommitmentDiscountId IS NOT NULL GROUP BY 1`, keys: 1 },
-  { category: "savings", question: "commitment purchases by commitment type", gold: `SELECT CommitmentDiscountType, SUM(BilledCost) FROM {t} WHERE ChargeCategory = 'Purchase' AND CommitmentDiscountId IS NOT NULL GROUP BY 1`, keys: 1 },
-  { category: "savings", question: "savings plan cost", gold: `SELECT SUM(EffectiveCost) FROM {t} WHERE CommitmentDiscountType = 'Savings Plan'` },
+  {
+    category: "savings",
+    question: "what is our effective savings rate?",
+    gold: `SELECT 100.0 * (SUM(ListCost) - SUM(EffectiveCost)) / SUM(ListCost) FROM {t} WHERE ${USAGE}`,
+  },
+  {
+    category: "savings",
+    question: "effective savings rate by service",
+    gold:
+      `SELECT ServiceName, 100.0 * (SUM(ListCost) - SUM(EffectiveCost)) / NULLIF(SUM(ListCost), 0) FROM {t} WHERE ${USAGE} GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "savings",
+    question: "savings against contracted cost",
+    gold: `SELECT SUM(ContractedCost) - SUM(EffectiveCost) FROM {t} WHERE ${USAGE}`,
+  },
+  {
+    category: "savings",
+    question: "commitment utilization",
+    gold:
+      `SELECT 100.0 * SUM(EffectiveCost) FILTER (WHERE CommitmentDiscountStatus = 'Used') / SUM(EffectiveCost) FILTER (WHERE CommitmentDiscountStatus IN ('Used', 'Unused')) FROM {t}`,
+  },
+  {
+    category: "savings",
+    question: "commitment coverage last month",
+    gold:
+      `SELECT 100.0 * SUM(EffectiveCost) FILTER (WHERE CommitmentDiscountStatus = 'Used') / SUM(EffectiveCost) FILTER (WHERE CommitmentDiscountStatus IS NULL OR CommitmentDiscountStatus = 'Used') FROM {t} WHERE ${USAGE} AND ChargePeriodStart >= '2025-03-01'`,
+  },
+  {
+    category: "savings",
+    question: "unused commitments",
+    gold:
+      `SELECT CommitmentDiscountId, SUM(EffectiveCost) FROM {t} WHERE CommitmentDiscountStatus = 'Unused' GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "savings",
+    question: "recurring commitment charges per month",
+    gold:
+      `SELECT CAST(date_trunc('month', ChargePeriodStart) AS DATE), SUM(BilledCost) FROM {t} WHERE ChargeCategory = 'Purchase' AND ChargeFrequency = 'Recurring' AND CommitmentDiscountId IS NOT NULL GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "savings",
+    question: "commitment purchases by commitment type",
+    gold:
+      `SELECT CommitmentDiscountType, SUM(BilledCost) FROM {t} WHERE ChargeCategory = 'Purchase' AND CommitmentDiscountId IS NOT NULL GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "savings",
+    question: "savings plan cost",
+    gold: `SELECT SUM(EffectiveCost) FROM {t} WHERE CommitmentDiscountType = 'Savings Plan'`,
+  },
   // Allocation
-  { category: "allocation", question: "tag coverage", gold: `SELECT 100.0 * SUM(EffectiveCost) FILTER (WHERE Tags IS NOT NULL) / SUM(EffectiveCost) FROM {t}` },
-  { category: "allocation", question: "tag coverage by provider", gold: `SELECT ProviderName, 100.0 * SUM(EffectiveCost) FILTER (WHERE Tags IS NOT NULL) / SUM(EffectiveCost) FROM {t} GROUP BY 1`, keys: 1 },
-  { category: "allocation", question: "how much did we spend on tagged vs untagged resources?", gold: `SELECT CASE WHEN Tags IS NULL THEN 'untagged' ELSE 'tagged' END, SUM(EffectiveCost) FROM {t} GROUP BY 1`, keys: 1 },
-  { category: "allocation", question: "untagged cost by service", gold: `SELECT ServiceName, SUM(EffectiveCost) FROM {t} WHERE Tags IS NULL GROUP BY 1`, keys: 1 },
-  { category: "allocation", question: "cost by team tag", gold: `SELECT NULLIF(regexp_extract(Tags, '"team":"([^"]*)"', 1), ''), SUM(EffectiveCost) FROM {t} GROUP BY 1`, keys: 1 },
+  {
+    category: "allocation",
+    question: "tag coverage",
+    gold: `SELECT 100.0 * SUM(EffectiveCost) FILTER (WHERE Tags IS NOT NULL) / SUM(EffectiveCost) FROM {t}`,
+  },
+  {
+    category: "allocation",
+    question: "tag coverage by provider",
+    gold:
+      `SELECT ProviderName, 100.0 * SUM(EffectiveCost) FILTER (WHERE Tags IS NOT NULL) / SUM(EffectiveCost) FROM {t} GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "allocation",
+    question: "how much did we spend on tagged vs untagged resources?",
+    gold: `SELECT CASE WHEN Tags IS NULL THEN 'untagged' ELSE 'tagged' END, SUM(EffectiveCost) FROM {t} GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "allocation",
+    question: "untagged cost by service",
+    gold: `SELECT ServiceName, SUM(EffectiveCost) FROM {t} WHERE Tags IS NULL GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "allocation",
+    question: "cost by team tag",
+    gold: `SELECT NULLIF(regexp_extract(Tags, '"team":"([^"]*)"', 1), ''), SUM(EffectiveCost) FROM {t} GROUP BY 1`,
+    keys: 1,
+  },
   // Charge types
-  { category: "charges", question: "corrections by service", gold: `SELECT ServiceName, SUM(BilledCost) FROM {t} WHERE ChargeClass = 'Correction' GROUP BY 1`, keys: 1 },
-  { category: "charges", question: "corrections by sub account for the March billing period", gold: `SELECT SubAccountId, SUM(BilledCost) FROM {t} WHERE ChargeClass = 'Correction' AND BillingPeriodStart = '2025-03-01' GROUP BY 1`, keys: 1 },
-  { category: "charges", question: "how much tax did we pay per month?", gold: `SELECT CAST(date_trunc('month', ChargePeriodStart) AS DATE), SUM(EffectiveCost) FROM {t} WHERE ChargeCategory = 'Tax' GROUP BY 1`, keys: 1 },
-  { category: "charges", question: "total credits", gold: `SELECT SUM(EffectiveCost) FROM {t} WHERE ChargeCategory = 'Credit'` },
-  { category: "charges", question: "marketplace spend by publisher", gold: `SELECT PublisherName, SUM(EffectiveCost) FROM {t} WHERE PublisherName <> ProviderName AND PublisherName <> InvoiceIssuerName GROUP BY 1`, keys: 1 },
-  { category: "charges", question: "billed cost excluding tax and credits", gold: `SELECT SUM(BilledCost) FROM {t} WHERE ChargeCategory NOT IN ('Tax', 'Credit')` },
+  {
+    category: "charges",
+    question: "corrections by service",
+    gold: `SELECT ServiceName, SUM(BilledCost) FROM {t} WHERE ChargeClass = 'Correction' GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "charges",
+    question: "corrections by sub account for the March billing period",
+    gold:
+      `SELECT SubAccountId, SUM(BilledCost) FROM {t} WHERE ChargeClass = 'Correction' AND BillingPeriodStart = '2025-03-01' GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "charges",
+    question: "how much tax did we pay per month?",
+    gold:
+      `SELECT CAST(date_trunc('month', ChargePeriodStart) AS DATE), SUM(EffectiveCost) FROM {t} WHERE ChargeCategory = 'Tax' GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "charges",
+    question: "total credits",
+    gold: `SELECT SUM(EffectiveCost) FROM {t} WHERE ChargeCategory = 'Credit'`,
+  },
+  {
+    category: "charges",
+    question: "marketplace spend by publisher",
+    gold:
+      `SELECT PublisherName, SUM(EffectiveCost) FROM {t} WHERE PublisherName <> ProviderName AND PublisherName <> InvoiceIssuerName GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "charges",
+    question: "billed cost excluding tax and credits",
+    gold: `SELECT SUM(BilledCost) FROM {t} WHERE ChargeCategory NOT IN ('Tax', 'Credit')`,
+  },
   // Counts
-  { category: "counts", question: "number of sub accounts per region", gold: `SELECT RegionName, COUNT(DISTINCT SubAccountId) FROM {t} GROUP BY 1`, keys: 1 },
-  { category: "counts", question: "how many services does each provider have?", gold: `SELECT ProviderName, COUNT(DISTINCT ServiceName) FROM {t} GROUP BY 1`, keys: 1 },
-  { category: "counts", question: "how many resources do we have?", gold: `SELECT COUNT(DISTINCT ResourceId) FROM {t}` },
-  { category: "counts", question: "number of SKUs per service category", gold: `SELECT ServiceCategory, COUNT(DISTINCT SkuId) FROM {t} GROUP BY 1`, keys: 1 },
+  {
+    category: "counts",
+    question: "number of sub accounts per region",
+    gold: `SELECT RegionName, COUNT(DISTINCT SubAccountId) FROM {t} GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "counts",
+    question: "how many services does each provider have?",
+    gold: `SELECT ProviderName, COUNT(DISTINCT ServiceName) FROM {t} GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "counts",
+    question: "how many resources do we have?",
+    gold: `SELECT COUNT(DISTINCT ResourceId) FROM {t}`,
+  },
+  {
+    category: "counts",
+    question: "number of SKUs per service category",
+    gold: `SELECT ServiceCategory, COUNT(DISTINCT SkuId) FROM {t} GROUP BY 1`,
+    keys: 1,
+  },
   // Budgets
-  { category: "budget", question: "March 2025 billed cost against a $9,000 budget", gold: `SELECT SUM(BilledCost) FROM {t} WHERE ChargePeriodStart >= '2025-03-01'` },
-  { category: "budget", question: "EC2 cost in February 2025 vs a $500 budget", gold: `SELECT SUM(EffectiveCost) FROM {t} WHERE ServiceName = 'Amazon Elastic Compute Cloud' AND ChargePeriodStart >= '2025-02-01' AND ChargePeriodStart < '2025-03-01'` },
+  {
+    category: "budget",
+    question: "March 2025 billed cost against a $9,000 budget",
+    gold: `SELECT SUM(BilledCost) FROM {t} WHERE ChargePeriodStart >= '2025-03-01'`,
+  },
+  {
+    category: "budget",
+    question: "EC2 cost in February 2025 vs a $500 budget",
+    gold:
+      `SELECT SUM(EffectiveCost) FROM {t} WHERE ServiceName = 'Amazon Elastic Compute Cloud' AND ChargePeriodStart >= '2025-02-01' AND ChargePeriodStart < '2025-03-01'`,
+  },
 ];
 
 /** Use cases over the FOCUS 1.0 sample (one month, four providers). */
 export const SAMPLE_CASES: UseCase[] = [
-  { category: "breakdown", question: "cost by sub account for the top 5", gold: `SELECT SubAccountId, SUM(EffectiveCost) v FROM {t} GROUP BY 1 ORDER BY v DESC LIMIT 5`, keys: 1 },
-  { category: "breakdown", question: "billed cost by service category", gold: `SELECT ServiceCategory, SUM(BilledCost) FROM {t} GROUP BY 1`, keys: 1 },
-  { category: "savings", question: "effective savings rate", gold: `SELECT 100.0 * (SUM(ListCost) - SUM(EffectiveCost)) / SUM(ListCost) FROM {t} WHERE ${USAGE}` },
-  { category: "measures", question: "list vs billed vs effective per provider", gold: `SELECT ProviderName, SUM(ListCost), SUM(BilledCost), SUM(EffectiveCost) FROM {t} GROUP BY 1`, keys: 1 },
-  { category: "charges", question: "marketplace charges by service", gold: `SELECT ServiceName, SUM(EffectiveCost) FROM {t} WHERE PublisherName <> ProviderName AND PublisherName <> InvoiceIssuerName GROUP BY 1`, keys: 1 },
-  { category: "counts", question: "number of sub accounts per provider", gold: `SELECT ProviderName, COUNT(DISTINCT SubAccountId) FROM {t} GROUP BY 1`, keys: 1 },
-  { category: "allocation", question: "tag coverage", gold: `SELECT 100.0 * SUM(EffectiveCost) FILTER (WHERE Tags IS NOT NULL) / SUM(EffectiveCost) FROM {t}` },
-  { category: "breakdown", question: "what share of total cost is Amazon Elastic Compute Cloud?", gold: `SELECT SUM(EffectiveCost) FILTER (WHERE ServiceName = 'Amazon Elastic Compute Cloud'), 100.0 * SUM(EffectiveCost) FILTER (WHERE ServiceName = 'Amazon Elastic Compute Cloud') / SUM(EffectiveCost) FROM {t}` },
-  { category: "charges", question: "credits by provider", gold: `SELECT ProviderName, SUM(EffectiveCost) FROM {t} WHERE ChargeCategory = 'Credit' GROUP BY 1`, keys: 1 },
-  { category: "counts", question: "how many regions per provider", gold: `SELECT ProviderName, COUNT(DISTINCT RegionName) FROM {t} GROUP BY 1`, keys: 1 },
+  {
+    category: "breakdown",
+    question: "cost by sub account for the top 5",
+    gold: `SELECT SubAccountId, SUM(EffectiveCost) v FROM {t} GROUP BY 1 ORDER BY v DESC LIMIT 5`,
+    keys: 1,
+  },
+  {
+    category: "breakdown",
+    question: "billed cost by service category",
+    gold: `SELECT ServiceCategory, SUM(BilledCost) FROM {t} GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "savings",
+    question: "effective savings rate",
+    gold: `SELECT 100.0 * (SUM(ListCost) - SUM(EffectiveCost)) / SUM(ListCost) FROM {t} WHERE ${USAGE}`,
+  },
+  {
+    category: "measures",
+    question: "list vs billed vs effective per provider",
+    gold: `SELECT ProviderName, SUM(ListCost), SUM(BilledCost), SUM(EffectiveCost) FROM {t} GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "charges",
+    question: "marketplace charges by service",
+    gold:
+      `SELECT ServiceName, SUM(EffectiveCost) FROM {t} WHERE PublisherName <> ProviderName AND PublisherName <> InvoiceIssuerName GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "counts",
+    question: "number of sub accounts per provider",
+    gold: `SELECT ProviderName, COUNT(DISTINCT SubAccountId) FROM {t} GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "allocation",
+    question: "tag coverage",
+    gold: `SELECT 100.0 * SUM(EffectiveCost) FILTER (WHERE Tags IS NOT NULL) / SUM(EffectiveCost) FROM {t}`,
+  },
+  {
+    category: "breakdown",
+    question: "what share of total cost is Amazon Elastic Compute Cloud?",
+    gold:
+      `SELECT SUM(EffectiveCost) FILTER (WHERE ServiceName = 'Amazon Elastic Compute Cloud'), 100.0 * SUM(EffectiveCost) FILTER (WHERE ServiceName = 'Amazon Elastic Compute Cloud') / SUM(EffectiveCost) FROM {t}`,
+  },
+  {
+    category: "charges",
+    question: "credits by provider",
+    gold: `SELECT ProviderName, SUM(EffectiveCost) FROM {t} WHERE ChargeCategory = 'Credit' GROUP BY 1`,
+    keys: 1,
+  },
+  {
+    category: "counts",
+    question: "how many regions per provider",
+    gold: `SELECT ProviderName, COUNT(DISTINCT RegionName) FROM {t} GROUP BY 1`,
+    keys: 1,
+  },
 ];
 
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-6 + 1e-9 * Math.abs(b);
-const cellText = (v: unknown) => (v === null || v === undefined ? null : String(v).slice(0, 10) === String(v).slice(0, 10) && /^\d{4}-\d{2}-\d{2}/.test(String(v)) ? String(v).slice(0, 10) : String(v));
+const cellText = (
+  v: unknown,
+) => (v === null || v === undefined
+  ? null
+  : String(v).slice(0, 10) === String(v).slice(0, 10) && /^\d{4}-\d{2}-\d{2}/.test(String(v))
+  ? String(v).slice(0, 10)
+  : String(v));
 
 /** Whether the answer's rows carry every gold row: its keys as cells, its values as numbers. */
 export function matchesGold(answer: ResultSet | null, gold: ResultSet, keys = 0, bottomN = false): string | null {
@@ -154,7 +449,13 @@ async function runSuite(file: string, csv: Uint8Array, cases: UseCase[]): Promis
       const gold = await engine.query(goldId, c.gold.replaceAll("{t}", table));
       const bottomN = body.plan?.order === "asc" && body.plan?.topN !== null;
       const why = matchesGold(body.result, gold, c.keys ?? 0, bottomN);
-      out.push({ category: c.category, question: c.question, right: why === null, honest: HONEST.test(body.response), why });
+      out.push({
+        category: c.category,
+        question: c.question,
+        right: why === null,
+        honest: HONEST.test(body.response),
+        why,
+      });
     }
   } finally {
     await running.close();
@@ -185,7 +486,9 @@ Deno.test({
     ];
     const table = scoreTable(outcomes);
     await Deno.mkdir("test-artifacts", { recursive: true });
-    const misses = outcomes.filter((o) => !o.right).map((o) => `- ${o.question}: ${o.why}${o.honest ? " (said so)" : ""}`);
+    const misses = outcomes.filter((o) => !o.right).map((o) =>
+      `- ${o.question}: ${o.why}${o.honest ? " (said so)" : ""}`
+    );
     await Deno.writeTextFile("test-artifacts/use_cases.md", `${table}\n\n${misses.join("\n")}\n`);
     console.log(`${table}\n${misses.join("\n")}`);
     assert.ok(outcomes.length >= 40);
