@@ -15,6 +15,7 @@ import { tagValueExpr } from "../analytics/tags.ts";
 import {
   columnResolver,
   type FocusField,
+  isPlainColumn,
   METRICS,
   metricSql,
   missingFor,
@@ -82,7 +83,9 @@ function selectDim(name: string, known: Set<string>): string {
 export function periodColumn(plan: QueryPlan, meta: DatasetMeta): string {
   if (plan.period !== "billing") return "ChargePeriodStart";
   const col = columnResolver(meta)("BillingPeriodStart");
-  if (!col) throw new ValidationError("This data has no billing period column (BillingPeriodStart).", 422);
+  if (!isPlainColumn(col)) {
+    throw new ValidationError("This data has no billing period column (BillingPeriodStart).", 422);
+  }
   return col.slice(1, -1).replaceAll('""', '"');
 }
 
@@ -99,7 +102,7 @@ function identityDetails(groupBy: string[], meta: DatasetMeta): Record<string, s
   ]];
   for (const [name, id] of pairs) {
     const idCol = resolve(id);
-    if (!groupBy.includes(name) || !idCol) continue;
+    if (!groupBy.includes(name) || !isPlainColumn(idCol)) continue;
     const idName = idCol.slice(1, -1).replaceAll('""', '"');
     if (idName === name) continue;
     out[name] = [idName];

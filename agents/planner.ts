@@ -391,7 +391,10 @@ function applyMetricSignals(plan: QueryPlan, m: MetricSignals, basisExplicit: bo
   if (m.period) plan.period = m.period;
   if (m.grain && !plan.time.grain) plan.time.grain = m.grain;
   if (m.budget) plan.budget = { amount: m.budget };
-  for (const g of m.groupBy) if (!plan.groupBy.length) plan.groupBy = [g];
+  // A default grouping the metric implies, when the data has it as a column (a CUR derives its
+  // commitment fields, so its unused commitment is one figure).
+  const plain = (g: string) => g.startsWith("@") || meta.columns.some((c) => c.name === g);
+  for (const g of m.groupBy) if (!plan.groupBy.length && plain(g)) plan.groupBy = [g];
   // Cost per unit means nothing across units: one line per unit.
   if (plan.metrics?.some((x) => x === "cost_per_unit" || x === "consumed_quantity")) {
     if (!plan.groupBy.includes("ConsumedUnit")) plan.groupBy = [...plan.groupBy.slice(0, 2), "ConsumedUnit"];

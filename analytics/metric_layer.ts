@@ -61,21 +61,51 @@ const FIELD_ALIASES: Partial<Record<FocusField, string[]>> = {
   RegionId: ["productregion", "productregioncode", "regionid", "resourcelocation"],
 };
 
+/**
+ * FOCUS fields an AWS CUR carries in its line item type, consistent with the effective cost the
+ * CUR mapping computes (analytics/schema.ts): Savings Plan and RI covered usage is "Used"; the
+ * recurring fee rows carry exactly the commitment left unused, so they are "Unused".
+ */
+const DERIVED: Partial<Record<FocusField, (find: (n: string) => string | null) => string | null>> = {
+  CommitmentDiscountStatus: (find) => {
+    const type = find("lineitemlineitemtype");
+    const commitment = find("savingsplansavingsplaneffectivecost") ?? find("reservationeffectivecost");
+    if (!type || !commitment) return null;
+    return `CASE ${type} WHEN 'SavingsPlanCoveredUsage' THEN 'Used' WHEN 'DiscountedUsage' THEN 'Used' ` +
+      `WHEN 'SavingsPlanRecurringFee' THEN 'Unused' WHEN 'RIFee' THEN 'Unused' END`;
+  },
+  ChargeFrequency: (find) => {
+    const type = find("lineitemlineitemtype");
+    if (!type) return null;
+    return `CASE ${type} WHEN 'RIFee' THEN 'Recurring' WHEN 'SavingsPlanRecurringFee' THEN 'Recurring' ` +
+      `WHEN 'SavingsPlanUpfrontFee' THEN 'One-Time' WHEN 'Fee' THEN 'One-Time' ELSE 'Usage-Based' END`;
+  },
+};
+
 /** Resolves a FOCUS field to an SQL expression over the dataset's table, or null. */
 export type ColumnResolver = (field: FocusField) => string | null;
 
-/** The resolver of a dataset: canonical columns first, then the file's own by name or alias. */
+/**
+ * The resolver of a dataset: canonical columns first, then the file's own by name or alias,
+ * then fields derived from another export's columns ({@link DERIVED}).
+ */
 export function columnResolver(meta: DatasetMeta): ColumnResolver {
   const byNorm = new Map<string, string>();
   for (const c of meta.columns) if (!byNorm.has(normName(c.name))) byNorm.set(normName(c.name), c.name);
+  const find = (n: string) => (byNorm.has(n) ? q(byNorm.get(n)!) : null);
   return (field) => {
     if (meta.canonical.includes(field as CanonicalColumn)) return q(field);
     for (const n of [normName(field), ...(FIELD_ALIASES[field] ?? [])]) {
       const name = byNorm.get(n);
       if (name) return q(name);
     }
-    return null;
+    return DERIVED[field]?.(find) ?? null;
   };
+}
+
+/** Whether a resolved field is a plain column (so it can be grouped by its name). */
+export function isPlainColumn(sql: string | null): sql is string {
+  return sql !== null && /^"(?:[^"]|"")*"$/.test(sql);
 }
 
 /** How a metric's values read. */

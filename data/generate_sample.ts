@@ -414,9 +414,12 @@ function csvCell(v: string | number | null | undefined): string {
   return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-/** Renders rows as CSV text. */
-export function toCsv(rows: Row[]): string {
-  return [COLUMNS.join(","), ...rows.map((r) => COLUMNS.map((c) => csvCell(r[c])).join(","))].join("\n") + "\n";
+/** Renders rows as CSV text, with the sample's columns or the ones given. */
+export function toCsv<C extends string>(
+  rows: Partial<Record<C, string | number | null>>[],
+  columns: readonly C[] = COLUMNS as unknown as readonly C[],
+): string {
+  return [columns.join(","), ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(","))].join("\n") + "\n";
 }
 
 if (import.meta.main) {

@@ -6,6 +6,8 @@
  * account called "Atlas Orion" at each provider.
  * @module
  */
+import { mulberry32 } from "../../analytics/random.ts";
+import { toCsv } from "../../data/generate_sample.ts";
 
 /** Columns of the generated export, in order. */
 export const RICH_COLUMNS = [
@@ -148,12 +150,6 @@ const SERIES: Series[] = [
   },
 ];
 
-/** A small deterministic generator (Park–Miller), so the fixture never changes. */
-function random(seed: number): () => number {
-  let s = seed;
-  return () => (s = (s * 48271) % 2147483647) / 2147483647;
-}
-
 const round = (v: number) => Math.round(v * 10000) / 10000;
 const day = (d: Date) => d.toISOString().slice(0, 10);
 const ts = (d: string) => `${d} 00:00:00`;
@@ -228,7 +224,7 @@ function commitmentRow(date: string, fields: Row): Row {
 
 /** The rows of the generated export. */
 export function richRows(): Row[] {
-  const rnd = random(20250101);
+  const rnd = mulberry32(20250101);
   const rows: Row[] = [];
   for (let t = Date.parse("2025-01-01"); t < Date.parse("2025-04-01"); t += 86_400_000) {
     const date = day(new Date(t));
@@ -342,12 +338,5 @@ export function richRows(): Row[] {
 
 /** The generated export as CSV text. */
 export function richCsv(): string {
-  const cell = (v: unknown) => {
-    if (v === null || v === undefined) return "";
-    const s = String(v);
-    return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-  };
-  const lines = [RICH_COLUMNS.join(",")];
-  for (const r of richRows()) lines.push(RICH_COLUMNS.map((c) => cell(r[c])).join(","));
-  return lines.join("\n") + "\n";
+  return toCsv(richRows(), RICH_COLUMNS);
 }

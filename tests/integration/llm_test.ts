@@ -65,7 +65,7 @@ Deno.test({
     assert.deepEqual(body.llm.tools, ["make_plan"]);
     assert.equal(body.llm.calls, 2);
     assert.equal(body.llm.total_tokens, 240);
-    assert.equal(body.llm.prompt, "planner@1");
+    assert.equal(body.llm.prompt, "planner@2");
     const own = await builtinAnswer("top 3 services by cost");
     assert.deepEqual(body.result.rows, own.result.rows, "same rows as the built-in planner's plan");
     assert.match(body.response, new RegExp(`^${EC2} cost the most: \\$`));
@@ -533,6 +533,11 @@ Deno.test({
       assert.equal(body.llm, null);
       mock.script(toolCalls(["make_plan", TOP3_PLAN]), narrate);
       body = await askOk<Body>(auto.app, id, "gimme the priciest trio of offerings");
+      assert.equal(mock.requests.length, 2);
+      assert.equal(body.planner, "llm");
+      // A question the rules read only in part (a word they did not use) goes to the model too.
+      mock.script(toolCalls(["make_plan", TOP3_PLAN]), narrate);
+      body = await askOk<Body>(auto.app, id, "top 3 services for the holiday campaign");
       assert.equal(mock.requests.length, 2);
       assert.equal(body.planner, "llm");
     } finally {

@@ -187,6 +187,62 @@ t("a metric whose columns the data lacks says which columns are missing", async 
   assert.equal(b.result, null);
 });
 
+/** A CUR with Savings Plan and RI lines: [type, product, unblended, SP effective, SP total, SP used, RI effective, RI unused upfront, RI unused recurring]. */
+const CUR_LINES: [string, string, number, number, number, number, number, number, number][] = [
+  ["SavingsPlanCoveredUsage", "Amazon Elastic Compute Cloud", 10, 7, 0, 0, 0, 0, 0],
+  ["SavingsPlanCoveredUsage", "Amazon Elastic Compute Cloud", 12, 8.4, 0, 0, 0, 0, 0],
+  ["SavingsPlanNegation", "Amazon Elastic Compute Cloud", -22, 0, 0, 0, 0, 0, 0],
+  ["SavingsPlanRecurringFee", "Savings Plans for AWS Compute usage", 100, 0, 100, 70, 0, 0, 0],
+  ["DiscountedUsage", "Amazon Relational Database Service", 0, 0, 0, 0, 5, 0, 0],
+  ["RIFee", "Amazon Relational Database Service", 50, 0, 0, 0, 0, 4, 6],
+  ["Usage", "Amazon Simple Storage Service", 3, 0, 0, 0, 0, 0, 0],
+];
+
+function curCsv(): string {
+  const head = "identity/LineItemId,bill/BillingPeriodStartDate,lineItem/UsageStartDate,lineItem/UsageAccountId," +
+    "lineItem/LineItemType,product/ProductName,lineItem/UnblendedCost,lineItem/CurrencyCode,product/region," +
+    "savingsPlan/SavingsPlanARN,savingsPlan/SavingsPlanEffectiveCost,savingsPlan/TotalCommitmentToDate," +
+    "savingsPlan/UsedCommitment,reservation/ReservationARN,reservation/EffectiveCost," +
+    "reservation/UnusedAmortizedUpfrontFeeForBillingPeriod,reservation/UnusedRecurringFee";
+  const lines = CUR_LINES.map(([type, product, cost, spEff, spTotal, spUsed, riEff, riUp, riRec], i) => {
+    const sp = type.startsWith("SavingsPlan") ? "arn:aws:savingsplans::1:savingsplan/sp-1" : "";
+    const ri = type === "DiscountedUsage" || type === "RIFee" ? "arn:aws:rds:us-east-1:1:ri:ri-1" : "";
+    return [
+      `li-${i}`,
+      "2025-05-01T00:00:00Z",
+      `2025-05-0${i + 1}T00:00:00Z`,
+      "123456789012",
+      type,
+      product,
+      cost,
+      "USD",
+      "us-east-1",
+      sp,
+      spEff,
+      spTotal,
+      spUsed,
+      ri,
+      riEff,
+      riUp,
+      riRec,
+    ].join(",");
+  });
+  return [head, ...lines].join("\n") + "\n";
+}
+
+t("a CUR's Savings Plan and RI lines give commitment utilization and unused commitment (mapped to FOCUS)", async () => {
+  const id = await session(new TextEncoder().encode(curCsv()), "cur-commitments.csv");
+  // Used: covered usage at its commitment rate; unused: what the recurring fees left unused.
+  const used = CUR_LINES.filter((l) => l[0] === "SavingsPlanCoveredUsage" || l[0] === "DiscountedUsage")
+    .reduce((a, l) => a + l[3] + l[6], 0);
+  const unused = CUR_LINES.reduce((a, l) => a + (l[4] - l[5]) + l[7] + l[8], 0);
+  const b = await ask(id, "commitment utilization");
+  assert.ok(Math.abs(Number(b.result!.rows[0][0]) - used / (used + unused) * 100) < 1e-9, JSON.stringify(b.result));
+  assert.ok(Math.abs(Number(b.result!.rows[0][1]) - unused) < 1e-9);
+  const u = await ask(id, "unused commitments");
+  assert.ok(Math.abs(Number(u.result!.rows[0][0]) - unused) < 1e-9, JSON.stringify(u.result));
+});
+
 /** Questions with one word or clause the agent does not support. */
 const NO_SILENT_DROP = [
   "cost by service for the blorfington project",

@@ -126,7 +126,7 @@ Deno.test("plans: parsePlan accepts the planner's own plans and reports problems
 
 Deno.test("prompts: loaded with their version; placeholders must all be filled", async () => {
   const p = await loadPrompt("planner");
-  assert.equal(p.version, "planner@1");
+  assert.equal(p.version, "planner@2");
   assert.doesNotMatch(p.text, /^<!--/);
   assert.equal(fill("Hi {{who}}, {{n}}", { who: "you", n: 3 }), "Hi you, 3");
   assert.throws(() => fill("{{missing}}", {}), /missing/);
