@@ -16,7 +16,7 @@ export const ANOMALY =
   /\b(anomal(y|ies|ous)|spikes?|spiked|spiking|unusual|outliers?|abnormal|surges?|surged|jumps?|jumped|dips?|dipped|odd)\b/;
 /** Why a cost changed. */
 export const DRIVERS =
-  /\b(why (did|is|was|are|were|has|have)|what (drove|drives|caused|changed|happened)|drivers?|root cause|explain|went up|go up|gone up|went down|go down|increase[sd]?|decrease[sd]?|grew|rose|fell|dropped)\b/;
+  /\b(why (did|is|was|are|were|has|have)|what (drove|drives|caused|changed|happened)|what s driving|driving|drivers?|root cause|explain|went up|go up|gone up|went down|go down|increase[sd]?|decrease[sd]?|grew|rose|fell|dropped)\b/;
 
 /**
  * "Forecast" as the purpose of a question about history: "monthly billed cost by service to
@@ -32,8 +32,11 @@ export const FUTURE = /\b(next|coming|upcoming|rest of|end of|will|future)\b/;
 export const CHART_WORDS =
   /\b(chart|plot|graph|visuali[sz]e|draw|pie|donut|bar chart|line chart|heat ?map|diagram|scatter|horizontal bars?|stacked|as (a |an )?(bars?|lines?|columns?|area|donut|pie))\b/g;
 
+/** Words that ask for two periods side by side. */
+export const COMPARISON = /\b(compare|compared|comparing|comparison|versus|vs)\b/;
+
 /** Every analysis pattern, for word accounting. */
-export const ANALYSIS_PATTERNS = [FORECAST, MOVING, CORRELATION, ANOMALY, DRIVERS];
+export const ANALYSIS_PATTERNS = [FORECAST, MOVING, CORRELATION, ANOMALY, DRIVERS, COMPARISON];
 
 /** The words of `text` that ask for an analysis or a chart. */
 export function analysisWordsIn(text: string): string[] {

@@ -32,7 +32,7 @@ export const FUNCTION_WORDS: ReadonlySet<string> = new Set(words(`
   charge charges charged bill bills billing value values figure figures number numbers price prices
   data dataset overall altogether whole entire full current currently
   now ok okay well yes no not don't doesn't didn't isn't aren't wasn't weren't
-  one ones thing things way ways kind kinds sort sorts
+  one ones thing things way ways kind kinds sort sorts anything something everything nothing
   use using
   make makes made help helps
   s 's

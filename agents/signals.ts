@@ -57,6 +57,20 @@ export function isOrdinary(normalised: string): boolean {
   return normalised.split(" ").every((w) => ORDINARY_WORDS.has(w) || STOP_WORDS.has(w) || /^\d+$/.test(w));
 }
 
+/** What people call common tag keys: `env` is the "environment" tag. */
+const TAG_KEY_WORDS: Record<string, string[]> = {
+  env: ["environment", "environments"],
+  environment: ["env", "envs"],
+  app: ["application", "applications"],
+  application: ["app", "apps"],
+  bu: ["business", "unit"],
+  cc: ["cost", "center"],
+  "cost-center": ["cost", "center", "centre"],
+  owner: ["owners", "owned"],
+  team: ["teams"],
+  project: ["projects"],
+};
+
 /** Words that name a column: its header's and its synonyms' ("service", "category" for ServiceCategory). */
 function columnWords(column: string): Set<string> {
   const out = new Set(headerWords(column.replace(/^tag:/, "")).split(" "));
@@ -67,7 +81,10 @@ function columnWords(column: string): Set<string> {
     }
   }
   if (column === "ServiceCategory") ["service", "services", "category"].forEach((w) => out.add(w));
-  if (column.startsWith("tag:")) ["tag", "tagged", "label"].forEach((w) => out.add(w));
+  if (column.startsWith("tag:")) {
+    ["tag", "tagged", "label"].forEach((w) => out.add(w));
+    for (const w of TAG_KEY_WORDS[column.slice(4).toLowerCase()] ?? []) out.add(w);
+  }
   out.delete("name");
   out.delete("id");
   return out;
@@ -77,12 +94,17 @@ function columnWords(column: string): Set<string> {
 function columnWordNextTo(text: string, span: string, column: string): string | null {
   const words = columnWords(column);
   const esc = span.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-  const m = text.match(new RegExp(`(?:^|\\s)(?:([a-z]+)\\s+)?${esc}(?:\\s+([a-z]+))?(?:\\s|$)`));
+  const m = text.match(new RegExp(`(?:^|\\s)(?:([a-z]+)\\s+)?(?:([a-z]+)\\s+)?${esc}(?:\\s+([a-z]+))?(?:\\s|$)`));
   if (!m) return null;
-  return [m[1], m[2]].filter(Boolean).find((w) => {
-    const bare = w.replace(/s$/, "");
-    return words.has(bare) || words.has(bare + "s");
-  }) ?? null;
+  const isColumnWord = (w: string | undefined) => {
+    const bare = (w ?? "").replace(/s$/, "");
+    return Boolean(w) && (words.has(bare) || words.has(bare + "s"));
+  };
+  // "service category storage": both words before it; "compute services": the word after.
+  const before = isColumnWord(m[2]) ? [...(isColumnWord(m[1]) ? [m[1]] : []), m[2]] : [];
+  const after = isColumnWord(m[3]) ? [m[3]] : [];
+  const found = [...before, ...after];
+  return found.length ? found.join(" ") : null;
 }
 
 /** Quoted strings of the original question: a value named in quotes is meant exactly. */
@@ -260,7 +282,8 @@ export function detectBasis(
 ): Found<{ basis: CostBasis; explicit: boolean }> {
   const words: [RegExp, CostBasis][] = [
     [/\b(net amorti[sz]ed|amorti[sz]ed|effective)\b/, "effective"],
-    [/\b(list|on-demand|on demand|public price|undiscounted)\b/, "list"],
+    // "list" alone is a verb ("list all services"): the list basis is "list cost", "list price", "at list".
+    [/\b(list (?:costs?|prices?)|at list|on-demand|on demand|public price|undiscounted)\b/, "list"],
     [/\b(billed|invoiced?|unblended|actual|cash)\b/, "billed"],
   ];
   const hit = words.map(([re, b]) => ({ m: t.match(re), b })).find((x) => x.m);
@@ -332,6 +355,8 @@ export function detectGroupBy(t: string, meta: DatasetMeta): Found<string[]> {
     const c = resolveDimension(phrase.slice(0, 41), meta);
     if (!c) return;
     used.push(lead, dimensionWords(phrase, c, meta));
+    // "team tag", "env label": the word that says it is a tag is part of the dimension.
+    if (c.startsWith("tag:")) used.push(...(phrase.match(/\b(?:tags?|labels?)\b/g) ?? []));
     if (!cols.includes(c)) cols.push(c);
   };
   // "per month by service and region": each "by"/"per" starts a phrase that runs to the next

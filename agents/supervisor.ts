@@ -9,7 +9,7 @@ import { EngineError, ValidationError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { getDatasetMeta, readDatasetBytes } from "../memory/datasets.ts";
 import type { SessionRecord } from "../memory/sessions.ts";
-import { renderAnswer } from "./answer.ts";
+import { columnLabel, renderAnswer } from "./answer.ts";
 import type { ChartRenderer } from "../analytics/charts/renderer.ts";
 import { drawChart } from "./draw.ts";
 import { reprofileDataset } from "./data_loader.ts";
@@ -307,12 +307,16 @@ function isBare(outcome: Extract<PlanOutcome, { kind: "plan" }>): boolean {
 
 /** One short clarifying question with suggestions built from the data. */
 export function clarifyText(unused: string[], values: ValueIndex, meta: DatasetMeta): string {
+  const exact: string[] = [];
   const near: string[] = [];
   for (const word of unused) {
     for (const [column, list] of Object.entries(values)) {
+      const label = column.startsWith("tag:") ? `${column.slice(4)} tag` : columnLabel(column);
       for (const { value } of list.slice(0, 300)) {
-        if (near.length < 5 && value.toLowerCase().includes(word.slice(0, Math.max(4, word.length - 2)))) {
-          near.push(`${value} (${column.replace(/^tag:/, "tag ")})`);
+        const v = value.toLowerCase();
+        if (v === word && exact.length < 3) exact.push(`"cost for ${label} ${value}"`);
+        else if (near.length < 5 && v.includes(word.slice(0, Math.max(4, word.length - 2)))) {
+          near.push(`${value} (${label})`);
         }
       }
     }
@@ -321,6 +325,7 @@ export function clarifyText(unused: string[], values: ValueIndex, meta: DatasetM
     `I'm not sure what you mean by ${unused.map((w) => `'${w}'`).join(", ")}, so I have not answered rather than ` +
     `answer a different question. Could you say it another way?`,
   ];
+  if (exact.length) lines.push("", `If you meant a value of the data, ask for example ${exact.join(" or ")}.`);
   if (near.length) lines.push("", `Values in this data that look close: ${near.join(", ")}.`);
   lines.push("", "You could ask:", ...suggestionsFor(meta).map((x) => `- ${x}`));
   return lines.join("\n");

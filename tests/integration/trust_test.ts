@@ -288,6 +288,41 @@ t("no silent drop: 30 questions with an unsupported word say what they did not u
   assert.deepEqual(silent, []);
 });
 
+/** Everyday questions whose every word the planner uses: no "did not use" may cry wolf on them. */
+const FULLY_READ = [
+  "top 5 services last month",
+  "what about S3?",
+  "compare April and May by service",
+  "cost by team tag",
+  "spend by env tag in June",
+  "What is the total cost?",
+  "Which accounts cost the most?",
+  "show me daily spend for EC2 in May",
+  "cost for service category storage",
+  "what's driving the increase in June?",
+  "list all services",
+  "anything unusual last week?",
+  "cost of the prod environment",
+  "give me a pie chart of cost by region",
+  "list cost in March 2025",
+  "monthly cost by service and region",
+  "how much tax did we pay?",
+  "average daily cost last month",
+];
+
+t("no false alarms: everyday questions are read in full", async () => {
+  const id = await session(null);
+  const flagged: string[] = [];
+  for (const q of FULLY_READ) {
+    const b = await ask(id, q);
+    if (b.reading?.unused.length) flagged.push(`${q} → ${b.reading.unused.join(", ")}`);
+    if (/did not use|not sure what you mean/.test(b.response)) flagged.push(`${q} → ${b.response.split("\n")[0]}`);
+  }
+  assert.deepEqual(flagged, []);
+  const list = await ask(id, "list all services");
+  assert.equal(list.plan?.basis, "effective", "'list' alone is a verb, not the list cost basis");
+});
+
 t("reading: every answer says how the question was read, and the page schema documents it", async () => {
   const b = await ask(await session(), "top 3 services by billed cost in September 2024");
   assert.match(b.reading!.text, /billed cost/);
