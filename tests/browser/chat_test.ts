@@ -88,6 +88,8 @@ Deno.test({
       await page.goto(server.url);
       await page.locator("#dataset dd").first().waitFor();
       assert.match(await page.locator("#dataset").innerText(), /sample_billing\.csv/);
+      // The suggestions are drawn after the dataset card (a second request): wait for them.
+      await page.locator("#suggestions button").nth(4).waitFor();
       assert.equal(await page.locator("#suggestions button").count(), 5);
       await page.screenshot({ path: `${ARTIFACTS}chat-empty-1280x800.png` });
 
