@@ -7,7 +7,8 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { toHttpError, ValidationError } from "./errors.ts";
 import { cors } from "hono/cors";
-import { ownerMiddleware } from "./routes/access.ts";
+import { bodyLimit } from "hono/body-limit";
+import { hostGuard, ownerMiddleware } from "./routes/access.ts";
 import { assetRoutes } from "./routes/assets.ts";
 import type { AppDeps, AppEnv } from "./routes/deps.ts";
 import { chartRoutes } from "./routes/charts.ts";
@@ -16,6 +17,9 @@ import { metricsRoutes } from "./routes/metrics.ts";
 import { queryRoutes } from "./routes/queries.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { uploadRoutes } from "./routes/uploads.ts";
+
+/** Largest JSON body any route takes (questions are at most a few KiB). */
+export const MAX_JSON_BODY = 64 * 1024;
 
 /** Version of the API, shown in the OpenAPI document. */
 export const API_VERSION = "0.1.0";
@@ -67,6 +71,17 @@ export function buildApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       ms: Math.round(performance.now() - started),
     });
   });
+
+  app.use("*", hostGuard(deps.config));
+  // JSON bodies are small: refused past 64 KiB as they arrive, before parsing, the session
+  // lookup or the rate limit (uploads have their own limit, MAX_UPLOAD_MB, in the upload route).
+  const jsonLimit = bodyLimit({
+    maxSize: MAX_JSON_BODY,
+    onError: () => {
+      throw new ValidationError(`The request body is larger than ${MAX_JSON_BODY / 1024} KiB.`, 413);
+    },
+  });
+  app.use("*", (c, next) => (c.req.method === "GET" || /\/upload-csv$/.test(c.req.path) ? next() : jsonLimit(c, next)));
 
   // CORS is off unless origins are configured; preflights are answered before authentication.
   if (deps.config.corsOrigins.length) {

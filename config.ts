@@ -51,6 +51,19 @@ export interface Config {
   rateSessionsPerMin: number;
   /** Origins allowed by CORS (none: CORS off). */
   corsOrigins: string[];
+  /**
+   * Host header values served (`name` or `name:port`). Empty: in local mode the loopback names
+   * and `HOST` only (a DNS-rebinding page cannot read sessions); in the other modes any host.
+   */
+  allowedHosts: string[];
+  /** Running on Deno Deploy (`DENO_DEPLOYMENT_ID` set): the platform routes only its own hosts. */
+  onDeploy: boolean;
+  /** Bearer token for `GET /metrics` (any API key works too in keys mode); null: open unless keys mode. */
+  metricsToken: string | null;
+  /** Wall-clock limit of one query in a DuckDB worker, in ms; past it the query is stopped (422). */
+  queryTimeoutMs: number;
+  /** DuckDB's `memory_limit` per worker, in MB (tables and query working memory). */
+  queryMemoryMb: number;
 }
 
 /** Variables the app reads (the `--allow-env` list). */
@@ -84,8 +97,12 @@ export const ENV_VARS = [
   "RATE_LIMIT_UPLOADS_PER_MIN",
   "RATE_LIMIT_SESSIONS_PER_MIN",
   "CORS_ORIGINS",
-  // Read by groq-sdk itself when present.
-  "GROQ_LOG",
+  "ALLOWED_HOSTS",
+  "METRICS_TOKEN",
+  "ENGINE_QUERY_TIMEOUT_MS",
+  "ENGINE_QUERY_MEMORY_MB",
+  // Read by groq-sdk itself when present. GROQ_LOG is left out on purpose: at "debug" the SDK
+  // logs questions and dataset values; without the permission it reads as unset.
   "GROQ_CUSTOM_HEADERS",
 ] as const;
 
@@ -140,5 +157,11 @@ export function loadConfig(get: (k: string) => string | undefined = (k) => Deno.
     rateUploadsPerMin: num(get("RATE_LIMIT_UPLOADS_PER_MIN"), 10, "RATE_LIMIT_UPLOADS_PER_MIN"),
     rateSessionsPerMin: num(get("RATE_LIMIT_SESSIONS_PER_MIN"), 30, "RATE_LIMIT_SESSIONS_PER_MIN"),
     corsOrigins: list(get("CORS_ORIGINS")),
+    allowedHosts: list(get("ALLOWED_HOSTS")).map((h) => h.toLowerCase()),
+    onDeploy,
+    metricsToken: get("METRICS_TOKEN")?.trim() || null,
+    queryTimeoutMs: num(get("ENGINE_QUERY_TIMEOUT_MS"), 15_000, "ENGINE_QUERY_TIMEOUT_MS"),
+    // Deploy's 512 MB hold one idle DuckDB (≈ 250 MB): a statement may use about half of the rest.
+    queryMemoryMb: num(get("ENGINE_QUERY_MEMORY_MB"), onDeploy ? 128 : 2048, "ENGINE_QUERY_MEMORY_MB"),
   };
 }

@@ -86,6 +86,23 @@ export class EngineError extends AppError {
   }
 }
 
+/**
+ * A query stopped by its budget (time, memory or result size): 422, and the engine stays
+ * usable for everyone else.
+ */
+export class QueryBudgetError extends EngineError {
+  constructor(message: string) {
+    super(message, 422);
+  }
+}
+
+/** A request for a host this server does not serve (DNS rebinding, misrouted proxies): 421. */
+export class HostError extends AppError {
+  constructor(message: string) {
+    super(message, 421, "misdirected_request");
+  }
+}
+
 /** The optional LLM failed; callers normally fall back instead of surfacing this: 502. */
 export class LlmError extends AppError {
   constructor(message: string) {

@@ -5,6 +5,8 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { AuthError } from "../errors.ts";
+import { mayReadMetrics } from "./access.ts";
 import type { App, AppDeps } from "./deps.ts";
 
 const metrics = createRoute({
@@ -14,12 +16,16 @@ const metrics = createRoute({
   summary: "Metrics in the Prometheus text format",
   responses: {
     200: { description: "Metrics", content: { "text/plain": { schema: z.string() } } },
+    401: { description: "In keys mode, or with METRICS_TOKEN set: a bearer API key or the metrics token is needed" },
   },
 });
 
 /** Registers the metrics route. */
 export function metricsRoutes(app: App, deps: AppDeps): void {
   app.openapi(metrics, async (c) => {
+    if (!(await mayReadMetrics(deps.config, c))) {
+      throw new AuthError("Metrics need a bearer API key or the metrics token.");
+    }
     const mem = Deno.memoryUsage();
     const llm = deps.llm?.client.stats;
     const gauges = [

