@@ -36,7 +36,12 @@ export async function startApp(
 ): Promise<Running> {
   const log = opts.log ?? createLogger(config.logLevel);
   const kv = await openStore(config.kvPath);
-  const engine = opts.engine ?? await Engine.start({ workers: config.engineWorkers, memoryMb: config.engineMemoryMb });
+  const engine = opts.engine ?? await Engine.start({
+    workers: config.engineWorkers,
+    memoryMb: config.engineMemoryMb,
+    queryTimeoutMs: config.queryTimeoutMs,
+    queryMemoryMb: config.queryMemoryMb,
+  });
   const charts = opts.charts ?? new ChartRenderer();
   const sessions = new SessionStore(kv, { maxAgeDays: config.maxSessionAgeDays });
   const llm: LlmSettings | null = config.groqApiKey

@@ -8,7 +8,7 @@
  * const rs = await engine.query(dataset.id, "SELECT 1 AS x");
  * @module
  */
-import { EngineError } from "../errors.ts";
+import { EngineError, QueryBudgetError } from "../errors.ts";
 import type { ResultSet } from "./arrow_json.ts";
 import type { EngineCall, EngineRequest, EngineResponse, SqlParam } from "./engine_protocol.ts";
 import { WorkerCalls } from "./worker_calls.ts";
@@ -32,9 +32,44 @@ export interface EngineOptions {
    * CSV files attached while they are read.
    */
   memoryMb?: number;
+  /** Wall-clock budget of one query, in ms (default 15 s): past it the query is cancelled. */
+  queryTimeoutMs?: number;
+  /** DuckDB's `memory_limit` in each worker, in MB (default 2048). */
+  queryMemoryMb?: number;
+  /** Largest query result in bytes (default 64 MiB). */
+  maxResultBytes?: number;
+  /**
+   * Heap growth of one query, in bytes, past which its worker is replaced once idle (default
+   * 512 MiB): a WebAssembly heap never shrinks, so a query that grew it would keep that memory.
+   */
+  recycleGrowthBytes?: number;
 }
 
-type Reply = { result: ResultSet | null; bytes?: Uint8Array; memory?: number };
+type Reply = {
+  result: ResultSet | null;
+  bytes?: Uint8Array;
+  memory?: number;
+  heap?: number;
+  tokens?: { offsets: number[]; types: number[] };
+};
+
+/** A call that failed because its worker was replaced (it did not cause that): safe to retry. */
+class WorkerReplaced extends EngineError {
+  constructor() {
+    super("The query engine was restarted; ask again.", 503);
+  }
+}
+
+/** The state of the engine's workers, for `/health`. */
+export interface EngineHealth {
+  workers: number;
+  /** Workers replaced since start (stuck on a query, or grown too large). */
+  restarts: number;
+  /** Workers whose oldest call has run past the query budget. */
+  stuck: number;
+  /** Workers starting after a replacement. */
+  restarting: number;
+}
 
 /** Where a dataset lives and what it costs: its attached file, and its tables once built. */
 interface Loaded {
@@ -51,13 +86,25 @@ class EngineWorker {
   readonly ready: Promise<{ ms: number; version: string }>;
   #calls = new WorkerCalls<Reply>();
   datasets = 0;
+  /** Start times of the calls in flight (the worker answers them in order). */
+  inflight = new Map<number, number>();
+  /** Set when the worker grew too large: replaced as soon as it is idle. */
+  retire = false;
+  starting = true;
+  /** Bytes of the worker's WebAssembly heap, as its last reply said. */
+  heap = 0;
 
-  constructor() {
-    this.worker = new Worker(new URL("./engine_worker.ts", import.meta.url).href, { type: "module" });
+  constructor(memoryMb: number) {
+    this.worker = new Worker(new URL("./engine_worker.ts", import.meta.url).href, {
+      type: "module",
+      name: JSON.stringify({ memoryMb }),
+    });
     this.ready = new Promise((resolve, reject) => {
       this.worker.onmessage = (ev: MessageEvent<EngineResponse>) => {
         const msg = ev.data;
+        if ("heap" in msg && msg.heap) this.heap = msg.heap;
         if ("ready" in msg) {
+          this.starting = false;
           if (msg.ready) resolve({ ms: msg.ms, version: msg.version });
           else reject(new EngineError(`engine failed to start: ${msg.error}`, 503));
           return;
@@ -65,8 +112,14 @@ class EngineWorker {
         this.#calls.settle(
           msg.id,
           msg.ok
-            ? { value: { result: msg.result, bytes: msg.bytes, memory: msg.memory } }
-            : { error: new EngineError(msg.error, msg.kind === "input" ? 422 : 500) },
+            ? {
+              value: { result: msg.result, bytes: msg.bytes, memory: msg.memory, heap: msg.heap, tokens: msg.tokens },
+            }
+            : {
+              error: msg.kind === "budget"
+                ? new QueryBudgetError(msg.error)
+                : new EngineError(msg.error, msg.kind === "input" ? 422 : 500),
+            },
         );
       };
       this.worker.onerror = (ev) => {
@@ -80,8 +133,21 @@ class EngineWorker {
 
   call(req: EngineCall, transfer: Transferable[] = []): Promise<Reply> {
     const { id, promise } = this.#calls.open();
+    this.inflight.set(id, Date.now());
     this.worker.postMessage({ ...req, id } as EngineRequest, transfer);
-    return promise;
+    return promise.finally(() => this.inflight.delete(id));
+  }
+
+  /** Milliseconds the oldest call in flight has been running (0 when idle). */
+  get busyMs(): number {
+    const oldest = Math.min(...this.inflight.values());
+    return Number.isFinite(oldest) ? Date.now() - oldest : 0;
+  }
+
+  /** Stops the worker; its calls in flight fail as not their fault. */
+  stop(): void {
+    this.worker.terminate();
+    this.#calls.failAll(new WorkerReplaced());
   }
 }
 
@@ -104,22 +170,80 @@ export class Engine {
   #workers: EngineWorker[];
   #where = new Map<string, Loaded>();
   #loading = new Map<string, Promise<void>>();
+  /** How to load each dataset again (kept so a replaced worker's datasets come back on demand). */
+  #loaders = new Map<string, { ds: LoadableDataset; fetch: () => Promise<Uint8Array> }>();
   #budget: number;
+  #opts: Required<Omit<EngineOptions, "workers" | "memoryMb">>;
+  #restarts = 0;
   /** Milliseconds the slowest worker took to start, and DuckDB's version. */
   startup = { ms: 0, version: "" };
 
-  private constructor(workers: EngineWorker[], memoryMb: number) {
-    this.#workers = workers;
+  private constructor(n: number, memoryMb: number, opts: EngineOptions) {
+    this.#opts = {
+      queryTimeoutMs: opts.queryTimeoutMs ?? 15_000,
+      queryMemoryMb: opts.queryMemoryMb ?? 2048,
+      maxResultBytes: opts.maxResultBytes ?? 64 * 1048576,
+      recycleGrowthBytes: opts.recycleGrowthBytes ?? 512 * 1048576,
+    };
+    this.#workers = Array.from({ length: n }, () => new EngineWorker(this.#opts.queryMemoryMb));
     this.#budget = memoryMb * 1024 * 1024;
   }
 
   /** Starts the workers and waits until DuckDB is instantiated in each. */
   static async start(opts: EngineOptions = {}): Promise<Engine> {
-    const n = Math.max(1, opts.workers ?? 1);
-    const engine = new Engine(Array.from({ length: n }, () => new EngineWorker()), opts.memoryMb ?? 300);
+    const engine = new Engine(Math.max(1, opts.workers ?? 1), opts.memoryMb ?? 300, opts);
     const infos = await Promise.all(engine.#workers.map((w) => w.ready));
     engine.startup = { ms: Math.max(...infos.map((i) => i.ms)), version: infos[0].version };
     return engine;
+  }
+
+  /** Workers, restarts, and any worker stuck past the query budget or starting again. */
+  get health(): EngineHealth {
+    return {
+      workers: this.#workers.length,
+      restarts: this.#restarts,
+      stuck: this.#workers.filter((w) => w.busyMs > this.#opts.queryTimeoutMs).length,
+      restarting: this.#workers.filter((w) => w.starting).length,
+    };
+  }
+
+  /**
+   * Replaces a worker: the old one is stopped (its calls fail as retryable), its datasets are
+   * forgotten and come back from their loaders when next asked for.
+   */
+  #replace(old: EngineWorker): void {
+    const i = this.#workers.indexOf(old);
+    if (i < 0) return;
+    this.#restarts++;
+    const fresh = new EngineWorker(this.#opts.queryMemoryMb);
+    fresh.ready.catch(() => {});
+    this.#workers[i] = fresh;
+    for (const [id, e] of this.#where) if (e.w === old) this.#where.delete(id);
+    old.stop();
+  }
+
+  /**
+   * A query call under the budget: the worker cancels a slow query itself; a worker that does
+   * not answer within the budget plus a grace period is replaced, and this call gets the budget
+   * error. A query that grew the worker's heap past the recycle threshold retires the worker.
+   */
+  async #budgeted(w: EngineWorker, req: EngineCall): Promise<Reply> {
+    const limit = this.#opts.queryTimeoutMs;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const watchdog = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new QueryBudgetError(`The query was stopped after ${Math.round(limit / 1000)} s, the limit per query.`));
+        this.#replace(w);
+      }, limit + Math.max(2000, limit / 2));
+    });
+    const before = w.heap;
+    try {
+      return await Promise.race([w.call(req), watchdog]);
+    } finally {
+      clearTimeout(timer);
+      if (before && w.heap - before > this.#opts.recycleGrowthBytes) w.retire = true;
+      if (w.retire && w.inflight.size === 0) this.#replace(w);
+    }
   }
 
   /** Number of datasets currently loaded. */
@@ -209,6 +333,10 @@ export class Engine {
    * callers share one load.
    */
   ensure(ds: LoadableDataset, fetch: () => Promise<Uint8Array>): Promise<void> {
+    this.#loaders.delete(ds.id);
+    this.#loaders.set(ds.id, { ds, fetch });
+    // Loaders are small (a record and a closure); the oldest are forgotten past a few hundred.
+    if (this.#loaders.size > 512) this.#loaders.delete(this.#loaders.keys().next().value!);
     if (this.#where.has(ds.id)) {
       this.#where.get(ds.id)!.used = Date.now();
       return Promise.resolve();
@@ -238,10 +366,32 @@ export class Engine {
     return e;
   }
 
-  /** Runs one SELECT against the worker that holds the dataset. */
+  /**
+   * A call for a loaded dataset, under the query budget. A dataset whose worker was replaced is
+   * loaded again first, and a call that failed only because another query's worker was replaced
+   * is tried once more.
+   */
+  async #datasetCall(datasetId: string, req: EngineCall): Promise<Reply> {
+    for (let attempt = 0;; attempt++) {
+      const loader = this.#loaders.get(datasetId);
+      if (!this.#where.has(datasetId) && loader) await this.ensure(loader.ds, loader.fetch);
+      const e = this.#entry(datasetId);
+      try {
+        return await this.#budgeted(e.w, req);
+      } catch (err) {
+        if (!(err instanceof WorkerReplaced) || attempt > 0) throw err;
+      }
+    }
+  }
+
+  /** Runs one SELECT against the worker that holds the dataset, under the query budget. */
   async query(datasetId: string, sql: string, params: SqlParam[] = []): Promise<ResultSet> {
-    const e = this.#entry(datasetId);
-    return (await e.w.call({ op: "query", sql, params })).result!;
+    const req = { op: "query" as const, sql, params, ...this.#limits() };
+    return (await this.#datasetCall(datasetId, req)).result!;
+  }
+
+  #limits() {
+    return { timeoutMs: this.#opts.queryTimeoutMs, maxResultBytes: this.#opts.maxResultBytes };
   }
 
   /**
@@ -249,10 +399,15 @@ export class Engine {
    * as {@link Engine.query}), without running it.
    */
   async explain(datasetId: string, sql: string): Promise<unknown> {
-    const e = this.#entry(datasetId);
-    const rs = (await e.w.call({ op: "query", sql, explain: true })).result!;
+    const req = { op: "query" as const, sql, explain: true, ...this.#limits() };
+    const rs = (await this.#datasetCall(datasetId, req)).result!;
     const col = rs.columns.findIndex((c) => c.name === "explain_value");
     return JSON.parse(String(rs.rows[0]?.[col] ?? "[]"));
+  }
+
+  /** DuckDB's tokens of a text (start offsets and types: identifier, number, string, operator, keyword, comment). */
+  async tokenize(datasetId: string, sql: string): Promise<{ offsets: number[]; types: number[] }> {
+    return (await this.#datasetCall(datasetId, { op: "tokenize", sql })).tokens!;
   }
 
   /** Drops a dataset's table, raw view and file, and forgets it. */
@@ -269,5 +424,6 @@ export class Engine {
   close(): void {
     for (const w of this.#workers) w.worker.terminate();
     this.#where.clear();
+    this.#loaders.clear();
   }
 }

@@ -11,7 +11,18 @@ export type SqlParam = string | number | boolean | null;
 export type EngineRequest =
   | { id: number; op: "register"; file: string; bytes: Uint8Array }
   | { id: number; op: "unregister"; file: string }
-  | { id: number; op: "query"; sql: string; params?: SqlParam[]; explain?: boolean }
+  | {
+    id: number;
+    op: "query";
+    sql: string;
+    params?: SqlParam[];
+    explain?: boolean;
+    /** Wall-clock budget: the query is cancelled between DuckDB's work units past it. */
+    timeoutMs?: number;
+    /** Largest result (Arrow IPC bytes) sent back; a larger one is refused. */
+    maxResultBytes?: number;
+  }
+  | { id: number; op: "tokenize"; sql: string }
   | { id: number; op: "exec"; sql: string }
   | { id: number; op: "drop"; table: string; view: string; file: string };
 
@@ -25,8 +36,12 @@ export type EngineResponse =
     bytes?: Uint8Array;
     /** For exec and drop: how many bytes DuckDB's own memory grew (negative: shrank) meanwhile. */
     memory?: number;
+    /** Bytes of the worker's WebAssembly heap after the call (it never shrinks). */
+    heap?: number;
+    /** For tokenize: DuckDB's tokens (start offsets and types). */
+    tokens?: { offsets: number[]; types: number[] };
   }
-  | { id: number; ok: false; error: string; kind: "input" | "internal" }
+  | { id: number; ok: false; error: string; kind: "input" | "internal" | "budget"; heap?: number }
   | { id: 0; ready: true; ms: number; version: string }
   | { id: 0; ready: false; error: string };
 

@@ -12,18 +12,35 @@ import type { EngineRequest, EngineResponse } from "./engine_protocol.ts";
 const require = createRequire(import.meta.url);
 const t0 = performance.now();
 
+/** Settings the engine passes in the worker's name (JSON): DuckDB's memory limit in MB. */
+const settings: { memoryMb?: number } = (() => {
+  try {
+    return JSON.parse(self.name || "{}");
+  } catch {
+    return {};
+  }
+})();
+
+/** A query stopped by its budget (time or result size). */
+class BudgetError extends Error {}
+
 /** Virtual files currently registered (the only paths DuckDB may see). */
 const registered = new Set<string>();
 // deno-lint-ignore no-explicit-any
 let db: any;
 // deno-lint-ignore no-explicit-any
 let conn: any;
+/** Apache Arrow as DuckDB-WASM bundles it (to read the IPC batches of a budgeted query). */
+// deno-lint-ignore no-explicit-any
+let arrow: any;
 
 /** Errors DuckDB raises for bad input (as opposed to engine faults). */
 const INPUT_ERROR =
   /^(Parser|Binder|Catalog|Conversion|Invalid Input|Permission|Constraint|Out of Range|Not implemented|Dependency) Error|CSV Error|Sniffing|Could not convert|Error when sniffing/i;
 
 function reply(msg: EngineResponse) {
+  // Every reply says how large the WebAssembly heap is now (the engine replaces a worker that grew too much).
+  if ("ok" in msg && db) msg.heap = heapBytes();
   // A file's bytes go back to the caller (transferred, not copied) once DuckDB has its own copy.
   self.postMessage(msg, "bytes" in msg && msg.bytes ? [msg.bytes.buffer as ArrayBuffer] : []);
 }
@@ -32,6 +49,7 @@ function init() {
   const main = require.resolve("@duckdb/duckdb-wasm/dist/duckdb-node-blocking.cjs");
   const dist = main.replace(/[\\/][^\\/]+$/, "");
   const duckdb = require(main);
+  arrow = createRequire(main)("apache-arrow");
   const bundles = {
     mvp: { mainModule: `${dist}/duckdb-mvp.wasm`, mainWorker: `${dist}/duckdb-node-mvp.worker.cjs` },
     eh: { mainModule: `${dist}/duckdb-eh.wasm`, mainWorker: `${dist}/duckdb-node-eh.worker.cjs` },
@@ -67,6 +85,11 @@ function init() {
           "SET autoinstall_known_extensions=false",
           "SET autoload_known_extensions=false",
           "SET TimeZone='UTC'",
+          // Query budgets: DuckDB's own memory (tables and working memory), no spilling (there is
+          // no disk here), one thread (WebAssembly has one anyway).
+          ...(settings.memoryMb ? [`SET memory_limit='${Math.floor(settings.memoryMb)}MB'`] : []),
+          "SET max_temp_directory_size='0B'",
+          "SET threads=1",
           "SET lock_configuration=true",
         ]
       ) {
@@ -74,7 +97,8 @@ function init() {
           conn.query(s);
         } catch (e) {
           // TimeZone needs the ICU extension, which may be absent offline: UTC is the default then.
-          if (!s.includes("TimeZone")) throw e;
+          // A build without temp files or threads has nothing to limit there.
+          if (!/TimeZone|max_temp_directory_size|threads/.test(s)) throw e;
         }
       }
       const version = conn.query("SELECT version() AS v").toArray()[0].toJSON().v as string;
@@ -95,6 +119,54 @@ function quoteIdent(name: string): string {
 function duckdbMemory(): number {
   const row = conn.query("SELECT COALESCE(SUM(memory_usage_bytes), 0)::DOUBLE AS m FROM duckdb_memory()").toArray()[0];
   return Number(row.toJSON().m);
+}
+
+/** Bytes of the WebAssembly heap (it only grows: the engine replaces a worker that grew too much). */
+function heapBytes(): number {
+  return Number(db?.mod?.HEAPU8?.buffer?.byteLength ?? 0);
+}
+
+/**
+ * Runs one query under a time and result-size budget. DuckDB executes a pending query in small
+ * units of work; between them the deadline is checked and the query cancelled past it, so one
+ * slow statement never holds the worker for everyone else. (A single unit that never returns is
+ * the engine client's watchdog's to handle: it replaces the worker.)
+ */
+function budgetedQuery(sql: string, timeoutMs: number, maxBytes: number) {
+  const deadline = performance.now() + timeoutMs;
+  // deno-lint-ignore no-explicit-any
+  return conn.useUnsafe((bindings: any, c: number) => {
+    let header = bindings.startPendingQuery(c, sql, false);
+    while (header == null) {
+      if (performance.now() > deadline) {
+        bindings.cancelPendingQuery(c);
+        throw new BudgetError(`The query was stopped after ${Math.round(timeoutMs / 1000)} s, the limit per query.`);
+      }
+      header = bindings.pollPendingQuery(c);
+    }
+    const batches: Uint8Array[] = [header];
+    let bytes = header.byteLength;
+    for (;;) {
+      // null: not ready yet (a streaming result computes as it is read); empty: the end.
+      let batch: Uint8Array | null = null;
+      while (batch == null) {
+        if (performance.now() > deadline) {
+          throw new BudgetError(`The query was stopped after ${Math.round(timeoutMs / 1000)} s, the limit per query.`);
+        }
+        batch = bindings.fetchQueryResults(c);
+      }
+      if (batch.length === 0) break;
+      bytes += batch.byteLength;
+      if (bytes > maxBytes) {
+        throw new BudgetError(
+          `The query's result is larger than ${Math.round(maxBytes / 1048576)} MB, the limit per query: ` +
+            "aggregate it or ask for fewer rows.",
+        );
+      }
+      batches.push(batch);
+    }
+    return new arrow.Table(arrow.RecordBatchReader.from(batches));
+  });
 }
 
 function unregister(file: string) {
@@ -137,14 +209,22 @@ function handle(req: EngineRequest): EngineResponse {
           const plan = arrowToResultSet(conn.query(`EXPLAIN (FORMAT JSON)\n${req.sql}`));
           return { id: req.id, ok: true, result: plan, ms: performance.now() - start };
         }
-        const stmt = conn.prepare(req.sql);
         let table;
-        try {
-          table = stmt.query(...(req.params ?? []));
-        } finally {
-          stmt.close();
+        if (!req.params?.length) {
+          table = budgetedQuery(req.sql, req.timeoutMs ?? 15_000, req.maxResultBytes ?? 64 * 1048576);
+        } else {
+          const stmt = conn.prepare(req.sql);
+          try {
+            table = stmt.query(...req.params);
+          } finally {
+            stmt.close();
+          }
         }
         return { id: req.id, ok: true, result: arrowToResultSet(table), ms: performance.now() - start };
+      }
+      case "tokenize": {
+        const tokens = db.tokenize(req.sql);
+        return { id: req.id, ok: true, result: null, ms: performance.now() - start, tokens };
       }
       case "exec": {
         const before = duckdbMemory();
@@ -161,11 +241,15 @@ function handle(req: EngineRequest): EngineResponse {
     }
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
+    // DuckDB's own limits (memory_limit, no temp space) are budgets too.
+    const budget = e instanceof BudgetError || /Out of Memory Error|could not allocate/i.test(message);
     return {
       id: req.id,
       ok: false,
-      error: message.split("\n")[0].slice(0, 500),
-      kind: INPUT_ERROR.test(message) ? "input" : "internal",
+      error: budget && !(e instanceof BudgetError)
+        ? "The query needed more memory than the limit per query allows: aggregate it or narrow it."
+        : message.split("\n")[0].slice(0, 500),
+      kind: budget ? "budget" : INPUT_ERROR.test(message) ? "input" : "internal",
     };
   }
 }

@@ -27,11 +27,18 @@ export function healthRoutes(app: App, deps: AppDeps): void {
     } catch {
       database = "error";
     }
+    const engine = deps.engine.health;
+    const ok = database === "connected" && engine.stuck === 0 && engine.restarting === 0;
     const body = {
-      status: database === "connected" ? "healthy" as const : "degraded" as const,
+      status: ok ? "healthy" as const : "degraded" as const,
       database,
       active_sessions: active,
-      engine: { ready: true, version: deps.engine.startup.version, datasets_loaded: deps.engine.loadedCount },
+      engine: {
+        ready: engine.stuck === 0 && engine.restarting === 0,
+        version: deps.engine.startup.version,
+        datasets_loaded: deps.engine.loadedCount,
+        ...engine,
+      },
       llm: deps.llm
         ? {
           enabled: true,
@@ -42,6 +49,6 @@ export function healthRoutes(app: App, deps: AppDeps): void {
         }
         : { enabled: false },
     };
-    return c.json(body, database === "connected" ? 200 : 503);
+    return c.json(body, ok ? 200 : 503);
   });
 }

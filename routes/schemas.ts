@@ -178,7 +178,17 @@ export const HealthResponse = z.object({
   status: z.enum(["healthy", "degraded"]),
   database: z.enum(["connected", "error"]),
   active_sessions: z.number(),
-  engine: z.object({ ready: z.boolean(), version: z.string(), datasets_loaded: z.number() }),
+  engine: z.object({
+    ready: z.boolean(),
+    version: z.string(),
+    datasets_loaded: z.number(),
+    workers: z.number(),
+    restarts: z.number().openapi({
+      description: "Workers replaced since start (stuck on a query, or grown too large).",
+    }),
+    stuck: z.number().openapi({ description: "Workers whose oldest query has run past ENGINE_QUERY_TIMEOUT_MS." }),
+    restarting: z.number().openapi({ description: "Workers starting again after a replacement." }),
+  }),
   llm: z.object({
     enabled: z.boolean(),
     model: z.string().optional(),

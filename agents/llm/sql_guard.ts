@@ -1,9 +1,15 @@
 /**
- * SQL proposed by the LLM, accepted by structure rather than by keywords: it must prepare as
- * exactly one SELECT (the engine's guard), and DuckDB's own physical plan must show that it
- * reads only the session's table and a few harmless generators. Words like "delete" inside a
- * string or a column alias are therefore fine; `DELETE FROM`, `read_csv(...)`, another
- * session's table or `duckdb_tables()` are not.
+ * SQL proposed by the LLM, accepted in three layers, each by structure rather than by keywords
+ * in the raw text:
+ * 1. what the statement *says*, read from DuckDB's own tokens (so words inside strings, quoted
+ *    names and comments are never mistaken): one SELECT that names no other dataset's table, no
+ *    catalog or system schema, no `DESCRIBE`/`SHOW`/`SUMMARIZE`/`PRAGMA`, no recursive CTE, no
+ *    file or catalog table function, and generators (`range`, `generate_series`) and `repeat`-like
+ *    functions only with small literal sizes. This layer sees reads the optimizer would remove
+ *    (`WHERE false`, `LIMIT 0`), which the plan never shows;
+ * 2. it must prepare as exactly one SELECT inside a subquery (the engine's guard);
+ * 3. DuckDB's physical plan must read only the session's table and harmless generators.
+ * The statement then runs under the engine's query budget (time, memory, result size).
  * @module
  */
 import { type Engine, tableNames } from "../../analytics/engine.ts";
@@ -67,6 +73,128 @@ export function assertReadsOnly(reads: PlanReads, allowed: string[]): void {
   if (fns.length) throw new SecurityError(`The query calls a table function that is not allowed (${fns[0]}).`);
 }
 
+/** DuckDB's token types (duckdb-wasm `TokenType`). */
+const TOKEN = { identifier: 0, number: 1, string: 2, operator: 3, keyword: 4, comment: 5 } as const;
+
+/** Statements and clauses a read of the session's data never needs. */
+const DENIED_WORDS = new Set(
+  ("DESCRIBE SHOW SUMMARIZE PRAGMA RECURSIVE ATTACH DETACH COPY EXPORT IMPORT INSTALL LOAD SET RESET CALL " +
+    "CREATE INSERT UPDATE DELETE DROP ALTER USE CHECKPOINT VACUUM EXPLAIN PREPARE EXECUTE DEALLOCATE TRUNCATE " +
+    "GRANT REVOKE BEGIN COMMIT ROLLBACK").split(" "),
+);
+
+/** Schemas and catalogs outside the session's table. */
+const DENIED_SCHEMAS = new Set(["store", "main", "temp", "system", "memory", "information_schema", "pg_catalog"]);
+
+/** Table functions that read files, the catalog or settings. */
+const DENIED_FUNCTIONS =
+  /^(read_\w+|glob|sniff_csv|query|query_table|parquet_\w+|iceberg_\w+|delta_scan|sql_auto_complete|which_secret|test_all_types|summary|duckdb_\w+|pragma_\w+|sqlite_\w+|pg_\w+|current_setting|getenv)$/i;
+
+/** Functions whose size argument allocates: literal sizes only, at most this many. */
+const SIZED_FUNCTIONS: Record<string, number> = {
+  range: 100_000,
+  generate_series: 100_000,
+  repeat: 100_000,
+  repeat_row: 100_000,
+  lpad: 100_000,
+  rpad: 100_000,
+  list_resize: 100_000,
+  array_resize: 100_000,
+};
+
+interface Token {
+  text: string;
+  type: number;
+}
+
+/** The tokens of a statement as text, from DuckDB's offsets and types (comments dropped). */
+export function tokenTexts(sql: string, tokens: { offsets: number[]; types: number[] }): Token[] {
+  return tokens.offsets.map((start, i) => ({
+    text: sql.slice(start, tokens.offsets[i + 1] ?? sql.length).trim(),
+    type: tokens.types[i],
+  })).filter((t) => t.type !== TOKEN.comment && t.text);
+}
+
+/** An identifier's name: unquoted, lower case. */
+function identName(t: Token): string {
+  return (t.text.startsWith('"') ? t.text.slice(1, -1).replaceAll('""', '"') : t.text).toLowerCase();
+}
+
+/** The arguments of the call whose "(" is at `open`, as token lists. */
+function callArguments(tokens: Token[], open: number): Token[][] {
+  const args: Token[][] = [[]];
+  let depth = 0;
+  for (let i = open; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.text === "(") depth++;
+    if (t.text === ")" && --depth === 0) break;
+    if (depth === 1 && t.text === ",") args.push([]);
+    else if (!(depth === 1 && t.text === "(" && i === open)) args[args.length - 1].push(t);
+  }
+  return args;
+}
+
+/** The value of an argument that is one numeric literal (with an optional sign), or null. */
+function literalNumber(arg: Token[]): number | null {
+  const text = arg.map((t) => t.text).join("");
+  return /^[-+]?\d+(\.\d+)?$/.test(text) ? Number(text) : null;
+}
+
+/** How many values a sized function's literal arguments ask for, or null when they are not literals. */
+function requestedSize(name: string, args: Token[][]): number | null {
+  const nums = args.map(literalNumber);
+  if (name === "range" || name === "generate_series") {
+    if (nums.some((n) => n === null)) return null;
+    const [a, b, step] = nums.length === 1 ? [0, nums[0]!, 1] : [nums[0]!, nums[1]!, nums[2] ?? 1];
+    return step === 0 ? Infinity : Math.abs((b - a) / step);
+  }
+  // repeat(x, n), lpad(s, n, c), list_resize(l, n): the size is the second argument.
+  return nums[1] ?? null;
+}
+
+/**
+ * Throws a {@link SecurityError} unless the tokens say: one query that reads only `billing`
+ * (the session's data) and small generators. See the module text for the rules.
+ */
+export function assertStatementShape(tokens: Token[], ownTable: string): void {
+  const first = tokens.find((t) => t.text !== "(");
+  if (!first || !/^(SELECT|WITH|FROM|VALUES)$/i.test(first.text)) {
+    throw new SecurityError("Only one read-only SELECT over the billing data is allowed.");
+  }
+  tokens.forEach((t, i) => {
+    if (t.type === TOKEN.string || t.type === TOKEN.number) return;
+    const bare = t.type === TOKEN.keyword || (t.type === TOKEN.identifier && !t.text.startsWith('"'));
+    if (bare && DENIED_WORDS.has(t.text.toUpperCase())) {
+      throw new SecurityError(`'${t.text.toUpperCase()}' is not allowed: only a SELECT over the billing data.`);
+    }
+    if (t.type !== TOKEN.identifier && t.type !== TOKEN.keyword) return;
+    const name = identName(t);
+    if (/^(billing|raw)_[0-9a-f]{8,}$/.test(name) && name !== ownTable.toLowerCase()) {
+      throw new SecurityError("The query names a table outside this session's data.");
+    }
+    if (tokens[i + 1]?.text === "." && DENIED_SCHEMAS.has(name)) {
+      throw new SecurityError(`The query reaches outside the billing data ('${name}.').`);
+    }
+    if (tokens[i + 1]?.text !== "(") {
+      if (/^(duckdb_|pragma_|sqlite_|information_schema$|pg_catalog$)/.test(name)) {
+        throw new SecurityError(`The query reads the catalog ('${name}'), not the billing data.`);
+      }
+      return;
+    }
+    if (DENIED_FUNCTIONS.test(name)) throw new SecurityError(`The function '${name}' is not allowed.`);
+    const max = SIZED_FUNCTIONS[name];
+    if (max !== undefined) {
+      const size = requestedSize(name, callArguments(tokens, i + 1));
+      const generator = name === "range" || name === "generate_series";
+      if ((size === null && generator) || (size !== null && size > max)) {
+        throw new SecurityError(
+          `'${name}' may make at most ${max.toLocaleString("en-US")} values, with literal sizes.`,
+        );
+      }
+    }
+  });
+}
+
 /**
  * Whether the text starts like a query and holds one statement. Used only to word the refusal
  * (the refusal itself comes from DuckDB's parser and plan), never to let something through.
@@ -85,6 +213,7 @@ export async function guardSql(engine: Engine, datasetId: string, sql: string): 
   if (sql.length > 20_000) throw new SecurityError("The query is too long.");
   // The canonical table is the only one a session's dataset keeps (the raw load is dropped).
   const { view } = tableNames(datasetId);
+  assertStatementShape(tokenTexts(sql, await engine.tokenize(datasetId, sql)), view);
   const wrapped = wrapForSession(sql, view);
   const tree = await engine.explain(datasetId, wrapped).catch((e) => {
     // The engine refused to prepare it: a statement that is not a query is an attack or a

@@ -7,7 +7,10 @@
 import assert from "node:assert/strict";
 import { checkRateLimits } from "../../memory/rate_limit.ts";
 import { ENV_VARS } from "../../config.ts";
-import { engineTest, jsonReq, newSession, testApp } from "../helpers/app.ts";
+import { Engine, tableNames } from "../../analytics/engine.ts";
+import { guardSql } from "../../agents/llm/sql_guard.ts";
+import { QueryBudgetError, SecurityError } from "../../errors.ts";
+import { engineTest, jsonReq, loadTable, newSession, plainTableSql, sharedEngine, testApp } from "../helpers/app.ts";
 
 const KEY = "k-security-test-0123456789";
 const bearer = (init: RequestInit = {}, key = KEY): RequestInit => ({
@@ -159,4 +162,151 @@ Deno.test("GROQ_LOG is not readable by the start task (at debug it logs question
   assert.ok(!(ENV_VARS as readonly string[]).includes("GROQ_LOG"));
   const tasks = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url))).tasks;
   for (const name of ["start", "dev", "compile"]) assert.ok(!tasks[name].includes("GROQ_LOG"), name);
+});
+
+const CSV = "ServiceName,BilledCost,ChargePeriodStart\nEC2,10.5,2025-01-01\nS3,2.25,2025-01-02\n";
+
+Deno.test({
+  name:
+    "sql guard: another dataset's table, the catalog, DESCRIBE/SHOW, recursive CTEs and huge generators are refused",
+  ...engineTest,
+  async fn() {
+    const engine = await sharedEngine();
+    const mine = crypto.randomUUID().replaceAll("-", "");
+    const other = crypto.randomUUID().replaceAll("-", "");
+    await loadTable(engine, mine, CSV);
+    await loadTable(engine, other, CSV);
+    const theirs = tableNames(other).view;
+    try {
+      const refused = [
+        `DESCRIBE ${theirs}`,
+        `SELECT * FROM (DESCRIBE "${theirs}")`,
+        `SHOW "${theirs}"`,
+        `SUMMARIZE billing`,
+        `SELECT * FROM "${theirs}" WHERE false`,
+        `SELECT * FROM ${theirs} LIMIT 0`,
+        `SELECT 1 FROM "${theirs}" WHERE "BilledCost" > 5`,
+        `SELECT * FROM store.main."${theirs}"`,
+        `SELECT table_name FROM information_schema.tables`,
+        `SELECT * FROM duckdb_tables()`,
+        `SELECT database_name FROM duckdb_databases`,
+        `SELECT sum(x) FROM range(60000000000) t(x) WHERE x % 7 = 3`,
+        `SELECT * FROM generate_series(1, (SELECT COUNT(*) FROM billing) * 1000000000)`,
+        `WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r`,
+        `SELECT length(repeat('x', 1000000000))`,
+        `SELECT * FROM read_csv('/upload/raw_${other}.csv')`,
+        `PRAGMA table_info('${theirs}')`,
+        `SELECT current_setting('memory_limit')`,
+      ];
+      for (const sql of refused) {
+        await assert.rejects(guardSql(engine, mine, sql), SecurityError, sql);
+      }
+      // Words inside strings, quoted aliases and comments are data, not statements.
+      const allowed = [
+        `SELECT ServiceName, SUM(BilledCost) AS "show" FROM billing GROUP BY 1`,
+        `SELECT 'DESCRIBE ${theirs}' AS note, COUNT(*) FROM billing -- SHOW tables`,
+        `SELECT x FROM range(10) t(x)`,
+        `WITH s AS (SELECT ServiceName FROM billing) SELECT * FROM s`,
+      ];
+      for (const sql of allowed) {
+        const wrapped = await guardSql(engine, mine, sql);
+        await engine.query(mine, wrapped);
+      }
+    } finally {
+      await engine.unload(mine);
+      await engine.unload(other);
+    }
+  },
+});
+
+Deno.test({
+  name: "query budget: a slow query is stopped with a 422-class error and the worker keeps serving everyone",
+  ...engineTest,
+  async fn() {
+    const engine = await Engine.start({ workers: 1, queryTimeoutMs: 1500 });
+    try {
+      const a = crypto.randomUUID().replaceAll("-", "");
+      const b = crypto.randomUUID().replaceAll("-", "");
+      await loadTable(engine, a, CSV);
+      await loadTable(engine, b, CSV);
+      const started = Date.now();
+      const slow = engine.query(a, `SELECT sum(x) FROM range(60000000000) t(x) WHERE x % 7 = 3`);
+      // Another tenant's question waits at most for the budget, then is answered.
+      const other = engine.query(b, `SELECT SUM(BilledCost) AS s FROM "${tableNames(b).view}"`);
+      const err = await slow.then(() => null, (e) => e);
+      assert.ok(err instanceof QueryBudgetError, String(err));
+      assert.equal(err.status, 422);
+      assert.match(err.message, /stopped after 2 s|stopped after 1 s|limit per query/);
+      assert.equal((await other).rows[0][0], 12.75);
+      assert.ok(Date.now() - started < 8000, `took ${Date.now() - started} ms`);
+      assert.equal(engine.health.restarts, 0, "cancelled inside the worker, no restart needed");
+    } finally {
+      engine.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "query budget: a worker that does not answer is replaced, its datasets reload from their loaders, /health says so",
+  ...engineTest,
+  async fn() {
+    const engine = await Engine.start({ workers: 1, queryTimeoutMs: 1000 });
+    try {
+      const id = crypto.randomUUID().replaceAll("-", "");
+      const ds = { id, setupSql: plainTableSql(id) };
+      let fetches = 0;
+      const fetch = () => {
+        fetches++;
+        return Promise.resolve(new TextEncoder().encode(CSV));
+      };
+      await engine.ensure(ds, fetch);
+      // One unit of DuckDB work that takes far longer than the budget: only a replacement stops it.
+      const stuck = engine.query(id, `SELECT length(repeat('x', 2000000000)) AS n`);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(engine.health.stuck, 1, "reported stuck past the budget");
+      await assert.rejects(stuck, QueryBudgetError);
+      assert.equal(engine.health.restarts, 1);
+      const rs = await engine.query(id, `SELECT SUM(BilledCost) AS s FROM "${tableNames(id).view}"`);
+      assert.equal(rs.rows[0][0], 12.75);
+      assert.equal(fetches, 2, "the dataset came back from its loader");
+      assert.equal(engine.health.stuck, 0);
+    } finally {
+      engine.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "health: reports workers, restarts, stuck and restarting workers",
+  ...engineTest,
+  async fn() {
+    const app = await testApp();
+    try {
+      const body = await (await app.app.request("/health")).json();
+      for (const k of ["workers", "restarts", "stuck", "restarting"]) assert.equal(typeof body.engine[k], "number", k);
+    } finally {
+      await app.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "query budget: a query that grew the worker's heap past the threshold gets its worker replaced (memory back)",
+  ...engineTest,
+  async fn() {
+    const engine = await Engine.start({ workers: 1, recycleGrowthBytes: 8 * 1048576 });
+    try {
+      const id = crypto.randomUUID().replaceAll("-", "");
+      await engine.ensure({ id, setupSql: plainTableSql(id) }, () => Promise.resolve(new TextEncoder().encode(CSV)));
+      await engine.query(id, `SELECT 1 AS warm`);
+      // A large intermediate result: the WebAssembly heap grows (and would never shrink).
+      await engine.query(id, `SELECT max(length(repeat('ab', 50000000))) AS n`);
+      assert.equal(engine.health.restarts, 1);
+      const rs = await engine.query(id, `SELECT SUM(BilledCost) AS s FROM "${tableNames(id).view}"`);
+      assert.equal(rs.rows[0][0], 12.75, "the dataset is back on the new worker");
+    } finally {
+      engine.close();
+    }
+  },
 });
