@@ -12,7 +12,14 @@ import { describeRange } from "./time.ts";
 import type { QueryPlan } from "./types.ts";
 import { COLUMN_LABELS } from "./vocabulary.ts";
 import { headerWords } from "./signals.ts";
-import { type MetricDef, type MetricId, METRICS, SCOPES } from "../analytics/metric_layer.ts";
+import {
+  columnResolver,
+  type MetricDef,
+  metricDefinition,
+  type MetricId,
+  METRICS,
+  SCOPES,
+} from "../analytics/metric_layer.ts";
 
 const BASIS_LABEL = {
   billed: "Billed cost",
@@ -291,10 +298,12 @@ function metricLines(
     });
     if (rows.length > 25) lines.push(`… ${rows.length - 25} more in the result table.`);
   }
-  const how = ids.filter((id) =>
-    (METRICS[id] as MetricDef).kind !== "money" || id.startsWith("savings") ||
-    id === "unused_commitment_cost"
-  ).map((id) => `${(METRICS[id] as MetricDef).label}: ${(METRICS[id] as MetricDef).how}.`);
+  const resolve = columnResolver(meta);
+  const how = ids
+    .filter((id) =>
+      (METRICS[id] as MetricDef).kind !== "money" || id.startsWith("savings") || id === "unused_commitment_cost"
+    )
+    .map((id) => `${(METRICS[id] as MetricDef).label}: ${metricDefinition(id, resolve).how}.`);
   if (how.length) lines.push("", `_How: ${how.join(" ")}_`);
   if (meta.currencies.length > 1 && !compiled.byCurrency) lines.push(`_Currency: ${meta.currency ?? "mixed"}._`);
   return lines;

@@ -122,6 +122,8 @@ export interface MetricDef {
   /** How it is computed, stated in the answer. */
   how: string;
   sql: (col: (f: FocusField) => string, basis: string) => string;
+  /** A better definition used when the data has its columns (FOCUS 1.1 commitment quantities). */
+  variant?: Omit<MetricDef, "label" | "kind" | "variant">;
 }
 
 const USAGE = (col: (f: FocusField) => string) => `${col("ChargeCategory")} = 'Usage'`;
@@ -220,6 +222,15 @@ export const METRICS = {
         sumIf(col("EffectiveCost"), `${col("CommitmentDiscountStatus")} = 'Used'`),
         sumIf(col("EffectiveCost"), `${col("CommitmentDiscountStatus")} IN ('Used', 'Unused')`),
       ),
+    variant: {
+      needs: ["CommitmentDiscountQuantity", "CommitmentDiscountStatus"],
+      how: "CommitmentDiscountQuantity used / (used + unused) (FOCUS 1.1)",
+      sql: (col) =>
+        pct(
+          sumIf(col("CommitmentDiscountQuantity"), `${col("CommitmentDiscountStatus")} = 'Used'`),
+          sumIf(col("CommitmentDiscountQuantity"), `${col("CommitmentDiscountStatus")} IN ('Used', 'Unused')`),
+        ),
+    },
   },
   commitment_coverage: {
     label: "Commitment coverage",
@@ -398,10 +409,17 @@ export function strictResolver(resolve: ColumnResolver): (f: FocusField) => stri
   return (f) => resolve(f) ?? "NULL";
 }
 
+/** The definition of a measure this dataset supports best: its variant when the columns are there. */
+export function metricDefinition(id: MetricId, resolve: ColumnResolver): Omit<MetricDef, "variant"> {
+  const def: MetricDef = METRICS[id];
+  if (def.variant && def.variant.needs.every((f) => resolve(f) !== null)) return { ...def, ...def.variant };
+  return def;
+}
+
 /** The SQL of one measure for a dataset and cost basis. */
 export function metricSql(id: MetricId, resolve: ColumnResolver, basis: CostBasis): string {
   const col = strictResolver(resolve);
-  return (METRICS[id] as MetricDef).sql(col, col(BASIS_COLUMN[basis]));
+  return metricDefinition(id, resolve).sql(col, col(BASIS_COLUMN[basis]));
 }
 
 /** The SQL condition of one named filter. */

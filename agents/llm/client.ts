@@ -86,6 +86,9 @@ export function createGroqClient(opts: GroqOptions): LlmClient {
     baseURL: opts.baseURL ?? "https://api.groq.com",
     timeout: opts.timeoutMs ?? 20_000,
     maxRetries: 0, // ours below: capped Retry-After, counted retries
+    // Set here so the SDK never reads GROQ_LOG: at "debug" it would log questions and dataset
+    // values, and the start task does not allow that variable (reading it would be refused).
+    logLevel: "warn",
   });
   const maxRetries = opts.maxRetries ?? 2;
   const maxWait = opts.maxRetryWaitMs ?? 10_000;

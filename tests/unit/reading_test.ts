@@ -118,3 +118,19 @@ Deno.test("forecast refusal never says it needs fewer days than it has", async (
   const f = forecastDaily(series, 90);
   if ("error" in f) assert.ok(f.needed > f.days, `${f.days} days, needs ${f.needed}`);
 });
+
+Deno.test("metric layer: utilization uses FOCUS 1.1 commitment quantities where the data has them", async () => {
+  const { metricDefinition, metricSql } = await import("../../analytics/metric_layer.ts");
+  const withStatus = fakeMeta({
+    columns: [...fakeMeta().columns, { name: "CommitmentDiscountStatus", type: "VARCHAR", role: "dimension" }],
+  });
+  const withQuantity = fakeMeta({
+    columns: [...withStatus.columns, { name: "CommitmentDiscountQuantity", type: "DOUBLE", role: "measure" }],
+  });
+  assert.match(metricDefinition("commitment_utilization", columnResolver(withStatus)).how, /effective cost/);
+  assert.match(metricDefinition("commitment_utilization", columnResolver(withQuantity)).how, /Quantity/);
+  assert.match(
+    metricSql("commitment_utilization", columnResolver(withQuantity), "effective"),
+    /CommitmentDiscountQuantity/,
+  );
+});
