@@ -69,6 +69,7 @@ export async function startApp(
     log,
     metrics: new Metrics(),
     sampleDatasetId: null,
+    anomalyMinImpact: config.anomalyMinImpact,
   };
   deps.sampleDatasetId = await ensureSample(deps, config.samplePath, {
     maxColumns: config.maxColumns,

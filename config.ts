@@ -64,6 +64,8 @@ export interface Config {
   queryTimeoutMs: number;
   /** DuckDB's `memory_limit` per worker, in MB (tables and query working memory). */
   queryMemoryMb: number;
+  /** Smallest anomaly incident reported, in the data's currency (1 % of an average day at least). */
+  anomalyMinImpact: number;
 }
 
 /** Variables the app reads (the `--allow-env` list). */
@@ -101,6 +103,7 @@ export const ENV_VARS = [
   "METRICS_TOKEN",
   "ENGINE_QUERY_TIMEOUT_MS",
   "ENGINE_QUERY_MEMORY_MB",
+  "ANOMALY_MIN_IMPACT",
   // Read by groq-sdk itself when present. GROQ_LOG is left out on purpose: at "debug" the SDK
   // logs questions and dataset values; without the permission it reads as unset.
   "GROQ_CUSTOM_HEADERS",
@@ -163,5 +166,6 @@ export function loadConfig(get: (k: string) => string | undefined = (k) => Deno.
     queryTimeoutMs: num(get("ENGINE_QUERY_TIMEOUT_MS"), 15_000, "ENGINE_QUERY_TIMEOUT_MS"),
     // Deploy's 512 MB hold one idle DuckDB (≈ 250 MB): a statement may use about half of the rest.
     queryMemoryMb: num(get("ENGINE_QUERY_MEMORY_MB"), onDeploy ? 128 : 2048, "ENGINE_QUERY_MEMORY_MB"),
+    anomalyMinImpact: num(get("ANOMALY_MIN_IMPACT"), 1, "ANOMALY_MIN_IMPACT", true),
   };
 }

@@ -8,6 +8,7 @@ import type { Engine } from "../analytics/engine.ts";
 import { EngineError, ValidationError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { getDatasetMeta, readDatasetBytes } from "../memory/datasets.ts";
+import { dismissedIncidents, dismissIncident } from "../memory/dismissals.ts";
 import type { SessionRecord } from "../memory/sessions.ts";
 import { columnLabel, renderAnswer } from "./answer.ts";
 import type { ChartRenderer } from "../analytics/charts/renderer.ts";
@@ -45,6 +46,8 @@ export interface AgentEnv {
   log?: Logger;
   /** Draws charts off the request thread. */
   charts: ChartRenderer;
+  /** Smallest anomaly incident reported, in money (ANOMALY_MIN_IMPACT; 1 % of an average day at least). */
+  anomalyMinImpact?: number;
 }
 
 /** A reply plus the entity memory to store for the next turn. */
@@ -94,7 +97,15 @@ async function insight(
   delete plan.metrics;
   delete plan.budget;
   try {
-    out = await runInsight(analysis, { engine: env.engine, meta, plan, text: normText(question), notes });
+    out = await runInsight(analysis, {
+      engine: env.engine,
+      meta,
+      plan,
+      text: normText(question),
+      notes,
+      dismissed: analysis === "anomalies" ? await dismissedIncidents(env.kv, session.id) : undefined,
+      minImpact: env.anomalyMinImpact,
+    });
   } catch (e) {
     if (e instanceof EngineError) {
       return {
@@ -116,7 +127,7 @@ async function insight(
       currency: meta.currency,
       ...(reading ? { reading } : {}),
     }),
-    memory: { lastPlan: out.plan },
+    memory: { lastPlan: out.plan, ...(out.incidents?.length ? { incidents: out.incidents } : {}) },
   };
 }
 
@@ -179,6 +190,34 @@ function mergeParts(answered: { part: string; result: SupervisorResult }[], skip
   };
 }
 
+const EXPECTED =
+  /^(?:that(?: one)?|this(?: one)?|it|the (?:first|top) one|number (\d+)|#(\d+))?\s*(?:is|was|'s)?\s*(?:expected|planned|fine|known|ok|not an anomaly)\b|^(?:dismiss|ignore)\s+(?:that|it|this|the (?:first|top) one|number (\d+)|#(\d+)|(inc-[\w-]+))/i;
+
+/**
+ * "That one is expected", "dismiss #2", "dismiss inc-…": stores the dismissal of an incident the
+ * last anomaly answer listed, so it is not reported again in this session.
+ */
+async function dismissFromChat(
+  env: AgentEnv,
+  session: SessionRecord,
+  question: string,
+  memory: EntityMemory | null,
+): Promise<SupervisorResult | null> {
+  const m = question.trim().match(EXPECTED);
+  const listed = memory?.incidents ?? [];
+  if (!m || (!listed.length && !m[5])) return null;
+  const number = Number(m[1] ?? m[2] ?? m[3] ?? m[4] ?? 1);
+  const id = m[5] ?? listed[number - 1];
+  if (!id) {
+    const text = `The last anomaly answer listed ${listed.length} incident${listed.length === 1 ? "" : "s"}; ` +
+      `there is no number ${number}.`;
+    return { reply: reply("insight", "insight", text), memory };
+  }
+  await dismissIncident(env.kv, session.id, id);
+  const text = `Noted: incident ${id} is expected. It will not be reported again in this session.`;
+  return { reply: reply("insight", "insight", text), memory };
+}
+
 /** Answers a question of one part. */
 async function superviseOne(
   env: AgentEnv,
@@ -187,6 +226,8 @@ async function superviseOne(
   memory: EntityMemory | null,
   progress: Progress = () => {},
 ): Promise<SupervisorResult> {
+  const dismissal = await dismissFromChat(env, session, question, memory);
+  if (dismissal) return dismissal;
   const intent = classifyIntent(question);
   progress({ step: "understood", intent });
   if (intent === "small_talk") {

@@ -98,9 +98,21 @@ export function weekdayBaseline(
  */
 export function detectAnomalies(series: Point[], opts: AnomalyOptions = {}): Anomaly[] {
   const threshold = opts.threshold ?? 3.5;
+  if (series.length < 15) return [];
+  return flagDays(series, fullBaseline(series, opts.weeks ?? 4, threshold), opts);
+}
+
+/**
+ * The days of a series that stand out from a given baseline (robust score over the threshold,
+ * material, and far enough off in relative terms), with their cross-checks.
+ */
+export function flagDays(
+  series: Point[],
+  base: { expected: number; sigma: number }[],
+  opts: AnomalyOptions = {},
+): Anomaly[] {
+  const threshold = opts.threshold ?? 3.5;
   const values = series.map((p) => p.value);
-  if (values.length < 15) return [];
-  const base = fullBaseline(series, opts.weeks ?? 4, threshold);
   const mu = mean(values);
   const sd = values.length > 1 ? standardDeviation(values) : 0;
   const scores = base.map((b, t) => (values[t] - b.expected) / b.sigma);
@@ -155,6 +167,38 @@ function fullBaseline(series: Point[], weeks: number, threshold: number): { expe
   return base;
 }
 
+/**
+ * The baseline of a series cut into level segments (analytics/changepoints.ts): each day is
+ * expected at its segment's level plus its weekday's usual offset, with the spread of its own
+ * segment, so that after a launch or a step the new level is normal at once; recurring monthly
+ * charges are added as in {@link detectAnomalies}.
+ */
+export function segmentedBaseline(
+  series: Point[],
+  levels: number[],
+  segmentIndex: number[],
+  threshold = 3.5,
+): { expected: number; sigma: number }[] {
+  const values = series.map((p) => p.value);
+  const weekday = (t: number) => new Date(series[t].date.slice(0, 10) + "T00:00:00Z").getUTCDay();
+  const offsets: number[][] = Array.from({ length: 7 }, () => []);
+  values.forEach((v, t) => offsets[weekday(t)].push(v - levels[t]));
+  const weekdayOffset = offsets.map((xs) => (xs.length >= 3 ? median(xs) : 0));
+  const expected = values.map((_, t) => levels[t] + weekdayOffset[weekday(t)]);
+  const spread = new Map<number, number>();
+  for (const i of new Set(segmentIndex)) {
+    const resid = values.map((v, t) => v - expected[t]).filter((_, t) => segmentIndex[t] === i);
+    spread.set(i, resid.length >= 3 ? medianAbsoluteDeviation(resid) * 1.4826 : 0);
+  }
+  const floor = mean(values.map(Math.abs)) * 0.01;
+  const base = expected.map((e, t) => ({
+    expected: e,
+    sigma: Math.max(spread.get(segmentIndex[t]) ?? 0, Math.abs(e) * 0.02, floor, 1e-9),
+  }));
+  monthlyRecurring(series, base, threshold);
+  return base;
+}
+
 /** The features the Isolation Forest sees for each day: the value and its residual. */
 function isolationPoints(values: number[], base: { expected: number }[]): number[][] {
   return values.map((v, t) => [v, v - base[t].expected]);
@@ -193,7 +237,10 @@ function monthlyRecurring(series: Point[], base: { expected: number; sigma: numb
     const m0 = Number(date.slice(5, 7)) - 1 - k;
     const ym = `${y + Math.floor(m0 / 12)}-${String(((m0 % 12) + 12) % 12 + 1).padStart(2, "0")}`;
     if (ym < firstMonth || ym > lastMonth) return null;
-    return index.get(`${ym}-${date.slice(8, 10)}`);
+    // The last day of a month matches the last day of the others (month-end charges).
+    const last = (ymd: string) => new Date(Date.UTC(+ymd.slice(0, 4), +ymd.slice(5, 7), 0)).getUTCDate();
+    const day = Number(date.slice(8, 10)) === last(date) ? last(`${ym}-01`) : Number(date.slice(8, 10));
+    return index.get(`${ym}-${String(day).padStart(2, "0")}`);
   };
   // The run of nearest months (in the order of `ks`) whose same day stood out the same way.
   const exceptional = (t: number, ks: number[]) => {

@@ -363,6 +363,19 @@ export const SCOPES = {
     needs: ["ChargeCategory", "CommitmentDiscountId"],
     sql: (col) => `${col("ChargeCategory")} = 'Purchase' AND ${col("CommitmentDiscountId")} IS NOT NULL`,
   },
+  no_tax_or_purchases: {
+    label: "tax and purchases left out (they are expected, not anomalies)",
+    needs: ["ChargeCategory"],
+    sql: (col) => `${col("ChargeCategory")} NOT IN ('Tax', 'Purchase')`,
+  },
+  usage_based: {
+    label: "recurring and one-time charges left out (ChargeFrequency)",
+    needs: ["ChargeFrequency"],
+    sql: (col) =>
+      `${col("ChargeFrequency")} IS DISTINCT FROM 'Recurring' AND ${
+        col("ChargeFrequency")
+      } IS DISTINCT FROM 'One-Time'`,
+  },
   recurring_commitment_charges: {
     label: "recurring commitment charges (Purchase, ChargeFrequency = 'Recurring', with a CommitmentDiscountId)",
     needs: ["ChargeCategory", "ChargeFrequency", "CommitmentDiscountId"],

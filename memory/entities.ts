@@ -9,6 +9,8 @@ import { keys } from "./keys.ts";
 /** What a session remembers between turns, with the plan type supplied by the caller. */
 export interface StoredEntities<Plan> {
   lastPlan: Plan | null;
+  /** Ids of the anomaly incidents the last answer listed, in order ("that one is expected"). */
+  incidents?: string[];
 }
 
 /** Reads a session's entity memory (null when none). */

@@ -15,6 +15,7 @@
  * ["chart_by_session", sessionId, chartId] → true   (deleted with the session)
  * ["ratelimit", key, window]        → Deno.KvU64 count (expireIn)
  * ["llm_usage", sessionId]         → Deno.KvU64 tokens the LLM used for the session (budget)
+ * ["dismissed", sessionId, incidentId] → {at}       (anomaly incidents not to report again)
  * ```
  * Commit order makes crashes harmless: chunks first, the record that makes them visible last.
  * @module
@@ -42,6 +43,8 @@ export const keys = {
   chartsBySessionPrefix: (sessionId: string) => ["chart_by_session", sessionId] as const,
   rateLimit: (key: string, window: number) => ["ratelimit", key, window] as const,
   llmUsage: (sessionId: string) => ["llm_usage", sessionId] as const,
+  dismissed: (sessionId: string, incidentId: string) => ["dismissed", sessionId, incidentId] as const,
+  dismissedPrefix: (sessionId: string) => ["dismissed", sessionId] as const,
 };
 
 /** Largest chunk written to KV (a KV value is at most 64 KiB). */

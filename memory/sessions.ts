@@ -128,6 +128,7 @@ export class SessionStore {
     // never messages without a session that the sweeper could not find.
     await deletePrefix(this.kv, ["msg", s.id]);
     await deleteSessionCharts(this.kv, s.id);
+    await deletePrefix(this.kv, keys.dismissedPrefix(s.id));
     await this.kv.atomic()
       .delete(keys.entities(s.id))
       .delete(keys.llmUsage(s.id))

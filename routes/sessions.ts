@@ -8,6 +8,7 @@ import { dropDatasetIfPrivate } from "../agents/data_loader.ts";
 import { NotFoundError } from "../errors.ts";
 import { getDatasetMeta } from "../memory/datasets.ts";
 import { getEntities } from "../memory/entities.ts";
+import { dismissIncident } from "../memory/dismissals.ts";
 import { listMessages, SHORT_TERM_MESSAGES } from "../memory/messages.ts";
 import { rateLimit } from "./access.ts";
 import type { App, AppDeps } from "./deps.ts";
@@ -77,6 +78,22 @@ const clearHistory = createRoute({
   summary: "Clear the conversation and its memory, keeping the data",
   request: { params: SessionParams },
   responses: { 200: json(MessageResponse, "Cleared"), ...errorResponses(404) },
+});
+
+const dismissRoute = createRoute({
+  method: "post",
+  path: "/session/{id}/anomalies/{incident}/dismiss",
+  tags: ["sessions"],
+  summary: "Mark an anomaly incident as expected: it is not reported again in this session",
+  request: {
+    params: SessionParams.extend({
+      incident: z.string().regex(/^inc-\d{4}-\d{2}-\d{2}-[0-9a-f]{8}$/).openapi({
+        description: "The incident id (`incident` column of an anomaly answer's result)",
+        example: "inc-2025-03-14-1a2b3c4d",
+      }),
+    }),
+  },
+  responses: { 200: json(MessageResponse, "Dismissed"), ...errorResponses(400, 404) },
 });
 
 const exportRoute = createRoute({
@@ -205,6 +222,13 @@ export function sessionRoutes(app: App, deps: AppDeps): void {
     await deps.sessions.get(id, c.get("owner"));
     await deps.sessions.clearHistory(id);
     return c.json({ message: "History cleared" }, 200);
+  });
+
+  app.openapi(dismissRoute, async (c) => {
+    const { id, incident } = c.req.valid("param");
+    await deps.sessions.get(id, c.get("owner"));
+    await dismissIncident(deps.kv, id, incident);
+    return c.json({ message: `Incident ${incident} dismissed: it will not be reported again in this session.` }, 200);
   });
 
   app.openapi(exportRoute, async (c) => {

@@ -4,20 +4,17 @@
  * the series that carry its excess (analytics/anomalies.ts).
  * @module
  */
-import {
-  type Anomaly,
-  attributeDay,
-  type Contribution,
-  detectAnomalies,
-  isolationFor,
-} from "../../analytics/anomalies.ts";
+import { attributeDay, type Contribution, detectAnomalies } from "../../analytics/anomalies.ts";
+import { findIncidents, type Incident, TOTAL, type Trend } from "../../analytics/incidents.ts";
+import { columnResolver, SCOPES } from "../../analytics/metric_layer.ts";
 import { columnLabel, measureLabel, scopeText } from "../answer.ts";
 import { formatDelta, formatMoney, formatMoneyShort } from "../format.ts";
 import { addDays, isOneDay } from "../time.ts";
-import type { QueryPlan } from "../types.ts";
+import type { QueryPlan, TimeRange } from "../types.ts";
 import {
   breakdownDims,
   cents,
+  type DailySeries,
   fetchDaily,
   type InsightContext,
   type InsightOutput,
@@ -32,29 +29,39 @@ const LOOKBACK_DAYS = 56;
 const MAX_SERIES = 300;
 /** Anomalies listed in the answer. */
 const LISTED = 10;
-/** Anomalies given the Isolation Forest cross-check (the largest), so a wide scan stays fast. */
-const CROSS_CHECKED = 25;
 
-const METHOD =
-  "**Method:** each day is compared with the median of the same weekday in the 4 weeks before it, corrected for " +
-  "the series' recent drift; the robust score is the difference in units of the median absolute deviation " +
-  "(×1.4826) of the last 8 weeks' residuals, flagged above 3.5 (Iglewicz & Hoaglin) when the day is also at " +
-  "least 15% off its expected value. A classic z-score and an Isolation Forest score (0.5 normal, → 1 " +
-  "isolated; for the 25 largest) are shown as cross-checks.";
+const METHOD = "_How: each series (the daily total, and every service × region × account) is cut into level " +
+  "segments by binary segmentation, so launches and steps are found once and the new level is normal after them; " +
+  "a day is unusual when its robust score against its segment's level and weekday (median absolute deviation × " +
+  "1.4826) passes 3.5 and it is at least 15% off; consecutive unusual days of one series make one incident, and the " +
+  "daily total's echo of a series' incident is merged into it. Charges billed on the same day each month are learned " +
+  "as normal._";
 
 /** Words naming a usage-level column, in the order we prefer for root causes. */
 const USAGE_COLUMNS = ["SkuId", "ChargeDescription"] as const;
-
-/** One found anomaly with the series it belongs to. */
-interface Found {
-  series: string;
-  a: Anomaly;
-}
 
 /** Runs an anomaly scan, or explains one day when the plan names a single day. */
 export function runAnomalies(ctx: InsightContext): Promise<InsightOutput> {
   const plan: QueryPlan = { ...ctx.plan, analysis: "anomalies" };
   return isOneDay(plan.time.range) ? explainDay({ ...ctx, plan }) : scan({ ...ctx, plan });
+}
+
+/** Days of data an anomaly scan needs: four same weekdays before a day, and two weeks of residuals. */
+export const MIN_HISTORY_DAYS = 42;
+
+/**
+ * The plan of a scan: tax and purchases, and recurring and one-time charges, are left out where
+ * the data says which they are (FOCUS ChargeCategory, ChargeFrequency), unless the question is
+ * about them; a data file without those columns has its monthly charges learned instead.
+ */
+function usagePlan(plan: QueryPlan, meta: InsightContext["meta"]): QueryPlan {
+  if (plan.filters.some((f) => f.column === "ChargeCategory") || plan.scopes?.length) return plan;
+  const resolve = columnResolver(meta);
+  const scopes = [
+    ...(resolve("ChargeCategory") ? ["no_tax_or_purchases" as const] : []),
+    ...(resolve("ChargeFrequency") ? ["usage_based" as const] : []),
+  ];
+  return scopes.length ? { ...plan, scopes } : plan;
 }
 
 async function scan(ctx: InsightContext): Promise<InsightOutput> {
@@ -69,134 +76,240 @@ async function scan(ctx: InsightContext): Promise<InsightOutput> {
     };
   }
   const report = ctx.plan.time.range ?? { start: dr.start, end: addDays(dr.end, 1), label: "all data" };
-  const fetchStart = addDays(report.start, -LOOKBACK_DAYS);
-  const fetchRange = { start: fetchStart, end: report.end, label: "" };
-  const scoped = singleCurrency(ctx.plan, meta, notes);
+  const scoped = singleCurrency(usagePlan(ctx.plan, meta), meta, notes);
   const cur = scoped.currency;
-  const fmt = (v: number) => formatMoney(v, cur);
   const dims = breakdownDims(ctx.plan, meta);
+  const fetchRange = { start: addDays(report.start, -LOOKBACK_DAYS * 4), end: report.end, label: "" };
   const total = await fetchDaily(ctx, scoped.plan, [], fetchRange);
-  const split = dims.length ? await fetchDaily(ctx, scoped.plan, dims, fetchRange, MAX_SERIES) : null;
-  const inReport = (d: string) => d >= report.start && d < report.end;
-  const meanDaily = total.total.reduce((s, v) => s + v, 0) / Math.max(1, total.total.length);
-  // An anomaly worth a FinOps analyst's time moves the bill: at least 0.5 % of an average day.
-  const minImpact = Math.max(0.01, meanDaily * 0.005);
-  const points = (values: number[]) => total.dates.map((date, i) => ({ date, value: values[i] }));
-
-  const found: Found[] = [];
-  const all = new Map([["daily total", total.total], ...(split?.series ?? [])]);
-  for (const [key, values] of all) {
-    for (const a of detectAnomalies(points(values), { minImpact, isolation: false })) {
-      if (inReport(a.date)) found.push({ series: key, a });
-    }
-  }
-  found.sort((x, y) => Math.abs(y.a.impact) - Math.abs(x.a.impact));
-  const checked = found.slice(0, CROSS_CHECKED);
-  for (const key of new Set(checked.map((f) => f.series))) {
-    const mine = checked.filter((f) => f.series === key);
-    const iso = isolationFor(points(all.get(key)!), mine.map((f) => f.a.date));
-    for (const f of mine) f.a.isolation = iso.get(f.a.date) ?? NaN;
-  }
-  const what = `${measureLabel(ctx.plan).toLowerCase()}${scopeText(ctx.plan, meta, false)}`;
-  const seriesCount = split?.series.size ?? 0;
-  const scope = `the daily total${
-    seriesCount ? ` and ${seriesCount} ${dims.map(columnLabel).join(" × ")} series` : ""
+  const what = `${measureLabel(ctx.plan).toLowerCase()}${
+    scopeText({ ...ctx.plan, time: { range: null, grain: null } }, meta, false)
   }`;
-  const lines: string[] = [];
-  if (total.dates.filter(inReport).length < 14 || total.dates.length < 21) {
-    notes.push("There are fewer than three weeks of history here, so expectations use every same weekday available.");
+  if (total.dates.length < MIN_HISTORY_DAYS) return tooLittleHistory(ctx, total, what, cur);
+  const split = dims.length ? await fetchDaily(ctx, scoped.plan, dims, fetchRange, MAX_SERIES) : null;
+  const meanDaily = total.total.reduce((s, v) => s + v, 0) / Math.max(1, total.total.length);
+  // An incident worth a FinOps analyst's time moves the bill: 1 % of an average day, or the floor.
+  const minImpact = Math.max(ctx.minImpact ?? 0.01, meanDaily * 0.01);
+  const found = findIncidents(total.dates, total.total, split?.series ?? new Map(), {
+    from: report.start,
+    minImpact,
+  });
+  const inReport = (i: Incident) =>
+    i.start < report.end &&
+    (i.kind === "launch" || i.kind === "step" ? i.start >= report.start : i.end >= report.start);
+  const dismissed = ctx.dismissed ?? new Set<string>();
+  const incidents = found.incidents.filter((i) => inReport(i) && !dismissed.has(i.id));
+  const purchases = await listPurchases(ctx, scoped.plan, report, minImpact * 10);
+  // A trend worth naming moves the daily cost by a material amount over the data's span.
+  const trends = found.trends.filter((t) => Math.abs(t.perDay * total.dates.length) >= minImpact)
+    .sort((a, b) => Math.abs(b.perDay) - Math.abs(a.perDay)).slice(0, 3);
+  const causes = new Map(
+    incidents.filter((i) => i.series === TOTAL && split).map((i) => {
+      const t = total.dates.indexOf(i.peakDate);
+      const top = attributeDay(split!.series, t).filter((c) => Math.sign(c.excess) === Math.sign(i.impact)).slice(0, 3);
+      return [i.id, contributionText(top, cur)];
+    }),
+  );
+  const lines = incidentLines(incidents, trends, purchases.rows, cur, what, report, meanDaily, causes);
+  const hidden = found.incidents.filter((i) => inReport(i) && dismissed.has(i.id)).length;
+  if (hidden) lines.push("", `_${hidden} incident${hidden === 1 ? "" : "s"} you marked as expected are not listed._`);
+  lines.push("", METHOD);
+  const seriesCount = split?.series.size ?? 0;
+  if (seriesCount === MAX_SERIES) lines.push(`_Only the ${MAX_SERIES} largest series were scanned._`);
+  if (scoped.plan.scopes?.length && scoped.plan !== ctx.plan) {
+    lines.push(`_Left out as expected charges: ${scoped.plan.scopes.map((s) => SCOPES[s].label).join("; ")}._`);
   }
-  if (!found.length) {
+  if (notes.length) lines.push("", ...notes.map((n) => `_${n}_`));
+  return {
+    chart: incidentChart(total, incidents, report, cur, ctx),
+    text: lines.join("\n"),
+    sql: [total.sql, ...(split ? [split.sql] : []), ...(purchases.sql ? [purchases.sql] : [])],
+    result: incidentTable(incidents),
+    plan: ctx.plan,
+    incidents: incidents.map((i) => i.id),
+  };
+}
+
+/** With less history than a baseline needs: what there is, and what can and cannot be judged. */
+function tooLittleHistory(ctx: InsightContext, total: DailySeries, what: string, cur: string | null): InsightOutput {
+  const top = total.dates.map((date, i) => ({ date, value: total.total[i] }))
+    .sort((a, b) => b.value - a.value).slice(0, 3);
+  const text = [
+    `I have ${total.dates.length} days of ${what} (${total.dates[0] ?? "?"} to ${
+      total.dates[total.dates.length - 1] ?? "?"
+    }). Calling a day unusual needs at least ${MIN_HISTORY_DAYS} days: four of the same weekday before it and two ` +
+    `weeks of its normal spread. So I won't call anything an anomaly in this data yet.`,
+    "",
+    `What I can say from it: the most expensive days were ${
+      top.map((d) => `${d.date} (${formatMoney(d.value, cur)})`).join(", ")
+    }; ask "why did cost change on ${top[0]?.date ?? "a day"}?" to break a day down.`,
+  ].join("\n");
+  return { text, sql: [total.sql], result: null, plan: ctx.plan };
+}
+
+/** One-time and commitment purchases in the period: reported as purchases, never as spikes. */
+async function listPurchases(
+  ctx: InsightContext,
+  plan: QueryPlan,
+  report: TimeRange,
+  minAmount: number,
+): Promise<{ sql: string | null; rows: { date: string; what: string; amount: number }[] }> {
+  if (!columnResolver(ctx.meta)("ChargeCategory") || !ctx.meta.canonical.includes("ServiceName")) {
+    return { sql: null, rows: [] };
+  }
+  const purchasePlan: QueryPlan = {
+    ...plan,
+    scopes: [],
+    filters: [...plan.filters.filter((f) => f.column !== "ChargeCategory"), {
+      column: "ChargeCategory",
+      op: "in",
+      values: ["Purchase"],
+    }],
+  };
+  const daily = await fetchDaily(ctx, purchasePlan, ["ServiceName"], report);
+  const rows: { date: string; what: string; amount: number }[] = [];
+  for (const [key, values] of daily.series) {
+    values.forEach((v, i) => v >= minAmount && rows.push({ date: daily.dates[i], what: key, amount: v }));
+  }
+  return { sql: daily.sql, rows: rows.sort((a, b) => b.amount - a.amount).slice(0, 5) };
+}
+
+/** The answer's lines: incidents first (largest impact), then trends and purchases. */
+function incidentLines(
+  incidents: Incident[],
+  trends: Trend[],
+  purchases: { date: string; what: string; amount: number }[],
+  cur: string | null,
+  what: string,
+  report: TimeRange,
+  meanDaily: number,
+  causes: Map<string, string>,
+): string[] {
+  const fmt = (v: number) => formatMoney(v, cur);
+  const period = `${report.start} to ${addDays(report.end, -1)}`;
+  const lines: string[] = [];
+  if (!incidents.length) {
     lines.push(
-      `No anomalies in ${what}: I scanned ${scope}, day by day from ${report.start} to ${
-        addDays(report.end, -1)
-      }, and no day was both unusual and material (at least ${fmt(minImpact)}).`,
+      `**No anomalies in ${what}** from ${period}: no day was both unusual and material (at least ${
+        fmt(Math.max(0.01, meanDaily * 0.01))
+      }).`,
     );
   } else {
-    const spikes = found.filter((f) => f.a.impact > 0).length;
     lines.push(
-      `**${found.length} anomal${found.length === 1 ? "y" : "ies"} in ${what}** (${spikes} spike${
-        spikes === 1 ? "" : "s"
-      }, ${found.length - spikes} drop${
-        found.length - spikes === 1 ? "" : "s"
-      }), scanning ${scope} from ${report.start} to ${addDays(report.end, -1)}; largest impact first:`,
+      `**${incidents.length} incident${
+        incidents.length === 1 ? "" : "s"
+      } in ${what}** from ${period}, largest impact first:`,
       "",
     );
-    found.slice(0, LISTED).forEach((f, i) => {
-      const a = f.a;
-      const rel = a.expected > 0 ? ` (${a.impact > 0 ? "+" : ""}${((a.impact / a.expected) * 100).toFixed(0)}%)` : "";
-      lines.push(
-        `${i + 1}. **${a.date}**, ${f.series}: ${fmt(a.actual)} against ${fmt(a.expected)} expected ` +
-          `(normal ${fmt(Math.max(0, a.low))} – ${fmt(a.high)}): **${formatDelta(a.impact, cur)}**${rel}; ` +
-          `score ${score(a.score)}, z-score ${a.zscore.toFixed(1)}${
-            Number.isNaN(a.isolation) ? "" : `, isolation ${a.isolation.toFixed(2)}`
-          }.`,
-      );
+    incidents.slice(0, LISTED).forEach((i, n) => {
+      lines.push(`${n + 1}. ${incidentText(i, cur)}`);
+      if (causes.has(i.id)) lines.push(`   Root cause on ${i.peakDate}: ${causes.get(i.id)}`);
     });
-    if (found.length > LISTED) lines.push(`…and ${found.length - LISTED} more in the result table.`);
-    // Root cause of the largest anomalies of the total: which series carry the excess.
-    const totals = found.filter((f) => f.series === "daily total").slice(0, 3);
-    if (split && totals.length) {
-      lines.push("", "**Root causes** of the daily total's anomalies:");
-      for (const f of totals) {
-        const t = total.dates.indexOf(f.a.date);
-        const top = attributeDay(split.series, t).filter((c) => Math.sign(c.excess) === Math.sign(f.a.impact))
-          .slice(0, 3);
-        lines.push(`- ${f.a.date} (${formatDelta(f.a.impact, cur)}): ${contributionText(top, cur)}`);
-      }
+    if (incidents.length > LISTED) lines.push(`…and ${incidents.length - LISTED} more in the result table.`);
+  }
+  for (const t of trends) {
+    const perMonth = t.perDay * 30;
+    lines.push(
+      "",
+      `**Trend, not anomalies:** the daily cost of ${t.series === TOTAL ? "the whole bill" : t.series} ${
+        perMonth >= 0 ? "grows" : "falls"
+      } steadily, by about ${fmt(Math.abs(perMonth))} every month (a straight line explains ${
+        Math.round(t.r2 * 100)
+      }% of its variation).`,
+    );
+  }
+  if (purchases.length) {
+    lines.push(
+      "",
+      `**Purchases (not anomalies):** ${purchases.map((p) => `${fmt(p.amount)} on ${p.date} (${p.what})`).join("; ")}.`,
+    );
+  }
+  return lines;
+}
+
+/** One incident in words. */
+function incidentText(i: Incident, cur: string | null): string {
+  const fmt = (v: number) => formatMoney(v, cur);
+  const name = i.series === TOTAL ? "the daily total" : i.series;
+  const echo = i.totalEcho ? `; the daily total moved ${formatDelta(i.totalEcho, cur)} with it` : "";
+  const id = ` _(${i.id})_`;
+  if (i.kind === "launch") {
+    return `**${name}** started on ${i.start} at ≈ ${fmt(i.actual)} a day${
+      i.ongoing ? ", and still runs at that level" : ""
+    } (${i.severity} impact)${echo}.${id}`;
+  }
+  if (i.kind === "step") {
+    const pct = i.expected ? ` ${Math.round((i.impact / Math.abs(i.expected)) * 100)}%` : "";
+    return `**${name}** stepped ${i.impact > 0 ? "up" : "down"}${pct} on ${i.start} (≈ ${fmt(i.expected)} → ${
+      fmt(i.actual)
+    } a day) and ${i.ongoing ? "stayed" : `stayed until ${i.end}`} (${i.severity} impact)${echo}.${id}`;
+  }
+  const span = i.days === 1
+    ? `on ${i.start}`
+    : `from ${i.start} to ${i.ongoing ? "now (ongoing)" : i.end}, ${i.days} days`;
+  return `**${name}**: ${i.kind} ${span}, ${fmt(i.actual)} against ${fmt(i.expected)} expected: **${
+    formatDelta(i.impact, cur)
+  }**, peak ${i.peakDate}, ${i.severity} severity (robust score ${score(i.score)})${echo}.${id}`;
+}
+
+/** One row per incident. */
+function incidentTable(incidents: Incident[]) {
+  return table(
+    [
+      ["incident", "string"],
+      ["kind", "string"],
+      ["series", "string"],
+      ["start", "date"],
+      ["end", "date"],
+      ["days", "number"],
+      ["ongoing", "boolean"],
+      ["peak_date", "date"],
+      ["actual", "number"],
+      ["expected", "number"],
+      ["impact", "number"],
+      ["severity", "string"],
+      ["score", "number"],
+      ["daily_total_impact", "number"],
+    ],
+    incidents.slice(0, 100).map((i) => [
+      i.id,
+      i.kind,
+      i.series,
+      i.start,
+      i.end,
+      i.days,
+      i.ongoing,
+      i.peakDate,
+      cents(i.actual),
+      cents(i.expected),
+      cents(i.impact),
+      i.severity,
+      round(i.score, 2),
+      i.totalEcho === undefined ? null : cents(i.totalEcho),
+    ]),
+  );
+}
+
+/** The daily total over the report, every day of an incident marked with the incident's impact. */
+function incidentChart(
+  total: DailySeries,
+  incidents: Incident[],
+  report: TimeRange,
+  cur: string | null,
+  ctx: InsightContext,
+): InsightOutput["chart"] {
+  const marks = new Map<string, number>();
+  for (const i of incidents) {
+    for (let d = i.start; d <= i.end && d < report.end; d = addDays(d, 1)) {
+      if (i.kind === "spike" || i.kind === "drop" || d === i.start) marks.set(d, i.totalEcho ?? i.impact);
     }
   }
-  lines.push("", METHOD);
-  if (seriesCount === MAX_SERIES) lines.push(`Only the ${MAX_SERIES} largest series were scanned.`);
-  if (notes.length) lines.push("", ...notes.map((n) => `_${n}_`));
-  // The chart: the daily total with its anomalies, or the series of the largest one when the total has none.
-  const shown = found.some((f) => f.series === "daily total") || !found.length ? "daily total" : found[0].series;
-  const marks = new Map(found.filter((f) => f.series === shown).map((f) => [f.a.date, f.a]));
-  const values = all.get(shown)!;
-  return {
-    chart: anomalyChart(
-      total.dates.map((date, i) => ({ date, value: values[i], mark: marks.get(date)?.impact })).filter((r) =>
-        inReport(r.date)
-      ),
-      cur,
-      shown === "daily total"
-        ? `Daily cost with ${marks.size} anomal${marks.size === 1 ? "y" : "ies"} marked`
-        : `Largest anomaly: ${shown}`,
-      `${measureLabel(ctx.plan)}${scopeText(ctx.plan, meta)} · marks: robust score ≥ 3.5 and ≥ 15% off`,
-    ),
-    text: lines.join("\n"),
-    sql: [total.sql, ...(split ? [split.sql] : [])],
-    result: table(
-      [
-        ["date", "date"],
-        ["series", "string"],
-        ["actual", "number"],
-        ["expected", "number"],
-        ["low", "number"],
-        [
-          "high",
-          "number",
-        ],
-        ["impact", "number"],
-        ["score", "number"],
-        ["zscore", "number"],
-        ["isolation", "number"],
-      ],
-      found.slice(0, 100).map((f) => [
-        f.a.date,
-        f.series,
-        cents(f.a.actual),
-        cents(f.a.expected),
-        cents(Math.max(0, f.a.low)),
-        cents(f.a.high),
-        cents(f.a.impact),
-        round(f.a.score, 2),
-        round(f.a.zscore, 2),
-        round(f.a.isolation, 3),
-      ]),
-    ),
-    plan: ctx.plan,
-  };
+  return anomalyChart(
+    total.dates.map((date, i) => ({ date, value: total.total[i], mark: marks.get(date) }))
+      .filter((r) => r.date >= report.start && r.date < report.end),
+    cur,
+    `Daily cost: ${incidents.length} incident${incidents.length === 1 ? "" : "s"} marked`,
+    `${measureLabel(ctx.plan)}${scopeText(ctx.plan, ctx.meta)} · marked days belong to an incident`,
+  );
 }
 
 /** A daily series with some days marked by their impact, as an anomaly chart. */

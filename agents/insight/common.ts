@@ -21,6 +21,10 @@ export interface InsightContext {
   text: string;
   /** Notes to state with the answer (how a word was read, what was left out). */
   notes: string[];
+  /** Anomaly incidents this session dismissed: not reported again. */
+  dismissed?: Set<string>;
+  /** Smallest anomaly incident reported, in money (ANOMALY_MIN_IMPACT). */
+  minImpact?: number;
 }
 
 /** What an analysis answers with: its text, every query it ran, a result table and its plan. */
@@ -31,6 +35,8 @@ export interface InsightOutput {
   plan: QueryPlan;
   /** The chart the analysis calls for (drawn by the supervisor). */
   chart?: { type: ChartType; input: ChartInput };
+  /** Ids of the anomaly incidents listed, in order (remembered for "that one is expected"). */
+  incidents?: string[];
 }
 
 /** Dimensions an anomaly or driver analysis breaks a cost down by, when the data has them. */
