@@ -15,7 +15,7 @@
  * @module
  */
 import { findIncidents } from "../analytics/incidents.ts";
-import { labelledBilling, scoreIncidents } from "../tests/helpers/labelled_billing.ts";
+import { labelledSeries, scoreIncidents } from "../tests/helpers/labelled_billing.ts";
 import { Engine, tableNames } from "../analytics/engine.ts";
 import { readCsvSql } from "../analytics/csv_sql.ts";
 import { NO_RATE_LIMITS, startServer, tempKvPath } from "../tests/helpers/server.ts";
@@ -406,17 +406,7 @@ for (const p of csvFiles.values()) await Deno.remove(p);
   const totals = new Map<string, { reported: number; correct: number; labels: number; found: number }>();
   const times: number[] = [];
   for (const seed of [7, 11, 23, 31, 47]) {
-    const { rows: data, labels } = labelledBilling(seed);
-    const dates = [...new Set(data.map((r) => r.date))].sort();
-    const at = new Map(dates.map((d, i) => [d, i]));
-    const series = new Map<string, number[]>();
-    const total = dates.map(() => 0);
-    for (const r of data.filter((x) => x.category === "Usage")) {
-      const key = [r.provider, r.service, r.region].join(" · ");
-      if (!series.has(key)) series.set(key, dates.map(() => 0));
-      series.get(key)![at.get(r.date)!] += r.cost;
-      total[at.get(r.date)!] += r.cost;
-    }
+    const { dates, series, total, labels } = labelledSeries(seed);
     const mean = total.reduce((a, b) => a + b) / total.length;
     const t0 = performance.now();
     const out = findIncidents(dates, total, series, { minImpact: mean * 0.01 });

@@ -4,7 +4,7 @@
  * the series that carry its excess (analytics/anomalies.ts).
  * @module
  */
-import { attributeDay, type Contribution, detectAnomalies } from "../../analytics/anomalies.ts";
+import { attributeDay, type Contribution, detectAnomalies, isolationFor } from "../../analytics/anomalies.ts";
 import { findIncidents, type Incident, TOTAL, type Trend } from "../../analytics/incidents.ts";
 import { columnResolver, SCOPES } from "../../analytics/metric_layer.ts";
 import { columnLabel, measureLabel, scopeText } from "../answer.ts";
@@ -29,6 +29,8 @@ const LOOKBACK_DAYS = 56;
 const MAX_SERIES = 300;
 /** Anomalies listed in the answer. */
 const LISTED = 10;
+/** Incidents given the z-score and Isolation Forest cross-checks (the largest), so a wide scan stays fast. */
+const CROSS_CHECKED = 25;
 
 const METHOD = "_How: each series (the daily total, and every service × region × account) is cut into level " +
   "segments by binary segmentation, so launches and steps are found once and the new level is normal after them; " +
@@ -93,6 +95,7 @@ async function scan(ctx: InsightContext): Promise<InsightOutput> {
     from: report.start,
     minImpact,
   });
+  const checks = crossChecks(found.incidents.slice(0, CROSS_CHECKED), total, split);
   const inReport = (i: Incident) =>
     i.start < report.end &&
     (i.kind === "launch" || i.kind === "step" ? i.start >= report.start : i.end >= report.start);
@@ -109,7 +112,7 @@ async function scan(ctx: InsightContext): Promise<InsightOutput> {
       return [i.id, contributionText(top, cur)];
     }),
   );
-  const lines = incidentLines(incidents, trends, purchases.rows, cur, what, report, meanDaily, causes);
+  const lines = incidentLines(incidents, trends, purchases.rows, cur, what, report, meanDaily, causes, checks);
   const hidden = found.incidents.filter((i) => inReport(i) && dismissed.has(i.id)).length;
   if (hidden) lines.push("", `_${hidden} incident${hidden === 1 ? "" : "s"} you marked as expected are not listed._`);
   lines.push("", METHOD);
@@ -123,10 +126,30 @@ async function scan(ctx: InsightContext): Promise<InsightOutput> {
     chart: incidentChart(total, incidents, report, cur, ctx),
     text: lines.join("\n"),
     sql: [total.sql, ...(split ? [split.sql] : []), ...(purchases.sql ? [purchases.sql] : [])],
-    result: incidentTable(incidents),
+    result: incidentTable(incidents, checks),
     plan: ctx.plan,
     incidents: incidents.map((i) => i.id),
   };
+}
+
+/**
+ * The classic z-score and the Isolation Forest score of each spike's or drop's peak day, as
+ * cross-checks of the robust score (for the largest incidents, so a wide scan stays fast).
+ */
+function crossChecks(
+  incidents: Incident[],
+  total: DailySeries,
+  split: DailySeries | null,
+): Map<string, { zscore: number; isolation: number }> {
+  const out = new Map<string, { zscore: number; isolation: number }>();
+  for (const i of incidents) {
+    const peak = i.anomalies.find((a) => a.date === i.peakDate);
+    const values = i.series === TOTAL ? total.total : split?.series.get(i.series);
+    if (!peak || !values) continue;
+    const iso = isolationFor(total.dates.map((date, t) => ({ date, value: values[t] })), [i.peakDate]);
+    out.set(i.id, { zscore: peak.zscore, isolation: iso.get(i.peakDate) ?? NaN });
+  }
+  return out;
 }
 
 /** With less history than a baseline needs: what there is, and what can and cannot be judged. */
@@ -183,6 +206,7 @@ function incidentLines(
   report: TimeRange,
   meanDaily: number,
   causes: Map<string, string>,
+  checks: Map<string, { zscore: number; isolation: number }>,
 ): string[] {
   const fmt = (v: number) => formatMoney(v, cur);
   const period = `${report.start} to ${addDays(report.end, -1)}`;
@@ -201,7 +225,7 @@ function incidentLines(
       "",
     );
     incidents.slice(0, LISTED).forEach((i, n) => {
-      lines.push(`${n + 1}. ${incidentText(i, cur)}`);
+      lines.push(`${n + 1}. ${incidentText(i, cur, checks.get(i.id))}`);
       if (causes.has(i.id)) lines.push(`   Root cause on ${i.peakDate}: ${causes.get(i.id)}`);
     });
     if (incidents.length > LISTED) lines.push(`…and ${incidents.length - LISTED} more in the result table.`);
@@ -227,7 +251,7 @@ function incidentLines(
 }
 
 /** One incident in words. */
-function incidentText(i: Incident, cur: string | null): string {
+function incidentText(i: Incident, cur: string | null, check?: { zscore: number; isolation: number }): string {
   const fmt = (v: number) => formatMoney(v, cur);
   const name = i.series === TOTAL ? "the daily total" : i.series;
   const echo = i.totalEcho ? `; the daily total moved ${formatDelta(i.totalEcho, cur)} with it` : "";
@@ -248,11 +272,17 @@ function incidentText(i: Incident, cur: string | null): string {
     : `from ${i.start} to ${i.ongoing ? "now (ongoing)" : i.end}, ${i.days} days`;
   return `**${name}**: ${i.kind} ${span}, ${fmt(i.actual)} against ${fmt(i.expected)} expected: **${
     formatDelta(i.impact, cur)
-  }**, peak ${i.peakDate}, ${i.severity} severity (robust score ${score(i.score)})${echo}.${id}`;
+  }**, peak ${i.peakDate}, ${i.severity} severity (robust score ${score(i.score)}${
+    check
+      ? `, z-score ${check.zscore.toFixed(1)}${
+        Number.isNaN(check.isolation) ? "" : `, isolation ${check.isolation.toFixed(2)}`
+      }`
+      : ""
+  })${echo}.${id}`;
 }
 
 /** One row per incident. */
-function incidentTable(incidents: Incident[]) {
+function incidentTable(incidents: Incident[], checks: Map<string, { zscore: number; isolation: number }>) {
   return table(
     [
       ["incident", "string"],
@@ -268,6 +298,8 @@ function incidentTable(incidents: Incident[]) {
       ["impact", "number"],
       ["severity", "string"],
       ["score", "number"],
+      ["zscore", "number"],
+      ["isolation", "number"],
       ["daily_total_impact", "number"],
     ],
     incidents.slice(0, 100).map((i) => [
@@ -284,6 +316,8 @@ function incidentTable(incidents: Incident[]) {
       cents(i.impact),
       i.severity,
       round(i.score, 2),
+      checks.has(i.id) ? round(checks.get(i.id)!.zscore, 2) : null,
+      checks.has(i.id) ? round(checks.get(i.id)!.isolation, 3) : null,
       i.totalEcho === undefined ? null : cents(i.totalEcho),
     ]),
   );
@@ -297,19 +331,26 @@ function incidentChart(
   cur: string | null,
   ctx: InsightContext,
 ): InsightOutput["chart"] {
+  // One labelled dot per incident: the peak of a spike or drop (its span is shaded), the first day of a level change.
   const marks = new Map<string, number>();
   for (const i of incidents) {
-    for (let d = i.start; d <= i.end && d < report.end; d = addDays(d, 1)) {
-      if (i.kind === "spike" || i.kind === "drop" || d === i.start) marks.set(d, i.totalEcho ?? i.impact);
-    }
+    marks.set(i.kind === "spike" || i.kind === "drop" ? i.peakDate : i.start, i.totalEcho ?? i.impact);
   }
-  return anomalyChart(
+  const chart = anomalyChart(
     total.dates.map((date, i) => ({ date, value: total.total[i], mark: marks.get(date) }))
       .filter((r) => r.date >= report.start && r.date < report.end),
     cur,
     `Daily cost: ${incidents.length} incident${incidents.length === 1 ? "" : "s"} marked`,
-    `${measureLabel(ctx.plan)}${scopeText(ctx.plan, ctx.meta)} · marked days belong to an incident`,
+    `${measureLabel(ctx.plan)}${
+      scopeText(ctx.plan, ctx.meta)
+    } · shaded: spikes and drops; dots: their peaks and level changes`,
   );
+  chart!.input.spans = incidents.filter((i) => i.kind === "spike" || i.kind === "drop").map((i) => ({
+    start: i.start < report.start ? report.start : i.start,
+    end: i.end,
+    label: `${i.series}: ${i.kind} ${formatDelta(i.impact, cur)}`,
+  }));
+  return chart;
 }
 
 /** A daily series with some days marked by their impact, as an anomaly chart. */

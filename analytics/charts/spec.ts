@@ -56,6 +56,8 @@ export interface ChartInput {
   /** Value labels carry a sign (changes: "+$1,828"). */
   signed?: boolean;
   flag?: string;
+  /** Anomaly charts: incidents drawn as shaded spans (ISO dates, `end` inclusive). */
+  spans?: { start: string; end: string; label: string }[];
 }
 
 /** A Vega-Lite spec as JSON. */
@@ -564,10 +566,27 @@ function anomalySpec(input: ChartInput): VegaLiteSpec {
   const x = timeX({ ...input, grain: "day" });
   const spec = base(input);
   const flag = input.flag ?? "anomaly";
+  // Incidents as shaded spans behind the line: a day-long incident spans its whole day.
+  const spans = (input.spans ?? []).map((sp) => ({
+    ...sp,
+    start: `${sp.start}T00:00:00Z`,
+    end: new Date(Date.parse(`${sp.end}T00:00:00Z`) + 86_400_000).toISOString(),
+  }));
   return {
     ...spec,
     data: { values: input.rows },
     layer: [
+      ...(spans.length
+        ? [{
+          data: { values: spans },
+          mark: { type: "rect", color: PALETTE[5], opacity: 0.14 },
+          encoding: {
+            x: { ...x, field: "start" },
+            x2: { field: "end" },
+            tooltip: [{ field: "label", title: "incident" }],
+          },
+        }]
+        : []),
       {
         mark: { type: "line", color: PALETTE[0], strokeWidth: 1.6 },
         encoding: { x, y: yMoney(input), tooltip: tooltip(input, [input.time!, input.measure]) },

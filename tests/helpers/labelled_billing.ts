@@ -221,3 +221,27 @@ export function scoreIncidents(incidents: Incident[], trends: Trend[], labels: L
   });
   return scores;
 }
+
+/**
+ * The labelled data as the anomaly scan sees it: usage only (tax and purchases left out), one
+ * dense daily series per provider · service · region, and their total.
+ */
+export function labelledSeries(seed = 7): {
+  dates: string[];
+  series: Map<string, number[]>;
+  total: number[];
+  labels: Label[];
+} {
+  const { rows, labels } = labelledBilling(seed);
+  const dates = [...new Set(rows.map((r) => r.date))].sort();
+  const at = new Map(dates.map((d, i) => [d, i]));
+  const series = new Map<string, number[]>();
+  const total = dates.map(() => 0);
+  for (const r of rows.filter((x) => x.category === "Usage")) {
+    const key = [r.provider, r.service, r.region].join(" · ");
+    if (!series.has(key)) series.set(key, dates.map(() => 0));
+    series.get(key)![at.get(r.date)!] += r.cost;
+    total[at.get(r.date)!] += r.cost;
+  }
+  return { dates, series, total, labels };
+}

@@ -8,28 +8,12 @@
 import assert from "node:assert/strict";
 import { findIncidents } from "../../analytics/incidents.ts";
 import { segment } from "../../analytics/changepoints.ts";
-import { labelledBilling, labelledCsv, scoreIncidents, seriesKey } from "../helpers/labelled_billing.ts";
+import { labelledCsv, labelledSeries, scoreIncidents, seriesKey } from "../helpers/labelled_billing.ts";
 import { askOk, engineTest, fixture, jsonReq, testApp, uploadReq } from "../helpers/app.ts";
-
-/** Daily series of the labelled data as the scan builds them (usage only, by provider · service · region). */
-function seriesOf(seed: number) {
-  const { rows, labels } = labelledBilling(seed);
-  const dates = [...new Set(rows.map((r) => r.date))].sort();
-  const at = new Map(dates.map((d, i) => [d, i]));
-  const series = new Map<string, number[]>();
-  const total = dates.map(() => 0);
-  for (const r of rows.filter((r) => r.category === "Usage")) {
-    const key = [r.provider, r.service, r.region].join(" · ");
-    if (!series.has(key)) series.set(key, dates.map(() => 0));
-    series.get(key)![at.get(r.date)!] += r.cost;
-    total[at.get(r.date)!] += r.cost;
-  }
-  return { dates, series, total, labels };
-}
 
 for (const seed of [7, 11, 23]) {
   Deno.test(`incidents: precision ≥ 0.8 and recall ≥ 0.9 for every event type on labelled data (seed ${seed})`, () => {
-    const { dates, series, total, labels } = seriesOf(seed);
+    const { dates, series, total, labels } = labelledSeries(seed);
     const mean = total.reduce((a, b) => a + b) / total.length;
     const out = findIncidents(dates, total, series, { minImpact: mean * 0.01 });
     for (const s of scoreIncidents(out.incidents, out.trends, labels)) {
