@@ -44,7 +44,7 @@ export async function importCsv(
   limits: UploadLimits,
   opts: { sessionId?: string; shared?: boolean } = {},
 ): Promise<DatasetMeta> {
-  const { bytes: checked } = await normaliseCsv(bytes, limits, pacer());
+  const { bytes: checked, info } = await normaliseCsv(bytes, limits, pacer());
   const id = crypto.randomUUID();
   // The engine copies the file into DuckDB's heap and hands the buffer back; storing it (gzip +
   // KV on this thread) then overlaps the load in the worker. The file exists twice at most.
@@ -54,6 +54,7 @@ export async function importCsv(
   try {
     const ingested = await ingestCsv(env.engine, id, safeDisplayName(name), csv.byteLength, {
       maxRows: limits.maxRows,
+      headerFields: info.header.length,
     });
     const chunks = await storing;
     const meta: DatasetMeta = { ...ingested, chunks, shared: opts.shared ?? false };

@@ -85,12 +85,15 @@ export async function normaliseCsv(
     if (scan.nul) throw new ValidationError("The file contains NUL characters: not a CSV.", 415);
     if (scan.utf8) {
       // The common case never becomes a string: a 150 MB file would be 150–300 MB more in V8.
-      return { bytes: start === 0 ? bytes : body, info: { encoding, header: checkShapeBytes(body, limits) } };
+      // Lines ending both ways (an export edited on two systems) are read as LF throughout.
+      const out = scan.crlf && scan.lf ? dropCrBeforeLf(body) : start === 0 ? bytes : body;
+      return { bytes: out, info: { encoding, header: checkShapeBytes(out, limits) } };
     }
     encoding = "windows-1252";
     text = new TextDecoder("windows-1252").decode(body);
   }
   if (text.includes("\u0000")) throw new ValidationError("The file contains NUL characters: not a CSV.", 415);
+  if (text.includes("\r\n") && /(^|[^\r])\n/.test(text)) text = text.replaceAll("\r\n", "\n");
   const header = checkShape(text, limits);
   return { bytes: new TextEncoder().encode(text), info: { encoding, header } };
 }
@@ -103,11 +106,20 @@ export async function normaliseCsv(
 class TextScan {
   #decoder = new TextDecoder("utf-8", { fatal: true });
   #ascii = true;
+  #lastByte = -1;
   utf8 = true;
   nul = false;
+  /** Line ends seen: CR LF pairs, and LF alone. */
+  crlf = 0;
+  lf = 0;
 
   push(part: Uint8Array): void {
     if (!this.nul && part.indexOf(0) >= 0) this.nul = true;
+    for (let i = part.indexOf(10); i >= 0; i = part.indexOf(10, i + 1)) {
+      if ((i > 0 ? part[i - 1] : this.#lastByte) === 13) this.crlf++;
+      else this.lf++;
+    }
+    if (part.byteLength) this.#lastByte = part[part.byteLength - 1];
     if (!this.utf8) return;
     let from = 0;
     if (this.#ascii) {
@@ -131,6 +143,22 @@ class TextScan {
       }
     }
   }
+}
+
+/** The bytes with every CR that precedes an LF removed (CR LF → LF). */
+export function dropCrBeforeLf(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.byteLength);
+  let n = 0;
+  let from = 0;
+  for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) {
+    const end = i > 0 && bytes[i - 1] === 13 ? i - 1 : i;
+    out.set(bytes.subarray(from, end), n);
+    n += end - from;
+    from = i;
+  }
+  out.set(bytes.subarray(from), n);
+  n += bytes.byteLength - from;
+  return out.subarray(0, n);
 }
 
 /** Length of the all-ASCII start of `bytes`, four bytes at a time where aligned. */

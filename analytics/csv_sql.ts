@@ -46,15 +46,22 @@ export interface CsvDialect {
   comment: string;
   skipRows: number;
   columns: { name: string; type: string }[];
+  /**
+   * Rows may leave out trailing fields (read as NULL). Used only when the file needs it: the
+   * sniffer is more permissive with it, so a normal file is sniffed without.
+   */
+  nullPadding?: boolean;
 }
 
 /**
  * The query that sniffs a file with our options (one row: `Delimiter`, `Quote`, `Escape`,
  * `NewLineDelimiter`, `Comment`, `SkipRows`, `Columns`), for {@link parseSniff}.
  */
-export function sniffCsvSql(file: string, sampleSize: number = SNIFF_SAMPLE_ROWS): string {
+export function sniffCsvSql(file: string, sampleSize: number = SNIFF_SAMPLE_ROWS, nullPadding = false): string {
   return `SELECT Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, Columns ` +
-    `FROM sniff_csv(${lit(file)}, sample_size=${sampleSize}, ${SNIFF_OPTIONS})`;
+    `FROM sniff_csv(${lit(file)}, sample_size=${sampleSize}, ${SNIFF_OPTIONS}${
+      nullPadding ? ", null_padding=true" : ""
+    })`;
 }
 
 const TYPES = /^(BOOLEAN|BIGINT|DOUBLE|VARCHAR)$/;
@@ -88,5 +95,6 @@ export function pinnedViewSql(view: string, file: string, d: CsvDialect): string
   const columns = d.columns.map((c) => `${lit(c.name)}: ${lit(c.type)}`).join(", ");
   return `CREATE OR REPLACE VIEW ${view} AS SELECT * FROM read_csv(${lit(file)}, auto_detect=false, header=true, ` +
     `delim=${lit(d.delimiter)}, quote=${lit(d.quote)}, escape=${lit(d.escape)}, new_line=${lit(d.newLine)}, ` +
-    `comment=${lit(d.comment)}, skip=${d.skipRows}, columns={${columns}}, ${NULLS}, normalize_names=false)`;
+    `comment=${lit(d.comment)}, skip=${d.skipRows}, columns={${columns}}, ${NULLS}, normalize_names=false` +
+    `${d.nullPadding ? ", null_padding=true" : ""})`;
 }

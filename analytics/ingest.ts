@@ -45,17 +45,19 @@ export async function ingestCsv(
   datasetId: string,
   name: string,
   bytes: number,
-  opts: { maxRows?: number } = {},
+  opts: { maxRows?: number; headerFields?: number } = {},
 ): Promise<IngestedDataset> {
   try {
     let built: Built;
     try {
-      built = await build(engine, datasetId, SNIFF_SAMPLE_ROWS);
+      built = await build(engine, datasetId, SNIFF_SAMPLE_ROWS, opts.headerFields);
     } catch (e) {
       // Types come from a sample; a later value that does not fit fails the read (rather than
       // becoming NULL) and the whole file is sniffed instead.
-      if (!(e instanceof EngineError && e.status === 422 && SNIFF_MISS.test(e.message))) throw e;
-      built = await build(engine, datasetId, -1);
+      if (!(e instanceof EngineError && e.status === 422 && SNIFF_MISS.test(e.message))) throw unreadable(e);
+      built = await build(engine, datasetId, -1, opts.headerFields).catch((again) => {
+        throw unreadable(again);
+      });
     }
     const { schema, setupSql, checked } = built;
     const { view } = tableNames(datasetId);
@@ -157,6 +159,62 @@ export async function ingestCsv(
   }
 }
 
+/**
+ * A row with more fields than the header: which column a value belongs to is a guess, so the
+ * file is refused with the first such line (DuckDB would have named the extra fields
+ * `column12`, …).
+ */
+async function tooManyFields(
+  engine: Engine,
+  datasetId: string,
+  dialect: { columns: { name: string }[]; skipRows: number },
+  headerFields: number,
+): Promise<ValidationError> {
+  const { raw } = tableNames(datasetId);
+  const extra = dialect.columns.slice(headerFields).map((c) => q(c.name));
+  const rs = await engine.query(
+    datasetId,
+    `SELECT n, ${extra.map((c) => `(${c} IS NOT NULL)::INT`).join(" + ")} AS more FROM ` +
+      `(SELECT row_number() OVER () AS n, * FROM ${q(raw)}) WHERE ${
+        extra.map((c) => `${c} IS NOT NULL`).join(" OR ")
+      } LIMIT 1`,
+  );
+  const [n, more] = rs.rows[0] ?? [null, 1];
+  const line = n === null ? "a line" : `line ${Number(n) + 1 + dialect.skipRows}`;
+  return new ValidationError(
+    `${line[0].toUpperCase()}${line.slice(1)} has ${headerFields + Number(more)} fields, the header ${headerFields}: ` +
+      "which column each value belongs to is ambiguous. Fix that line (a delimiter inside an unquoted value?) and upload again.",
+    422,
+  );
+}
+
+/** A read failure in plain words: what is wrong with the file, never an engine message or a path. */
+function unreadable(e: unknown): unknown {
+  if (!(e instanceof EngineError)) return e;
+  const m = e.message;
+  const expected = m.match(/Expected Number of Columns:\s*(\d+)\s*Found:\s*(\d+)/i);
+  const line = m.match(/\b[Ll]ine:?\s*(\d+)/);
+  if (expected) {
+    return new ValidationError(
+      `${line ? `Line ${line[1]}` : "A line"} has ${expected[2]} fields, the header ${
+        expected[1]
+      }. Fix that line and upload again.`,
+      422,
+    );
+  }
+  if (/sniff|CSV Error|Could not convert|Conversion Error/i.test(m)) {
+    return new ValidationError(
+      "The file could not be read as a CSV table: check that every line uses the same delimiter and that quotes " +
+        "are balanced (a value with a comma must be in double quotes).",
+      422,
+    );
+  }
+  // Whatever else DuckDB said, a path of ours never reaches the client.
+  return e.message.includes("/upload/")
+    ? new EngineError(e.message.replace(/"?\/upload\/[^\s"]*"?/g, "the file"), e.status as 422)
+    : e;
+}
+
 interface Built {
   schema: NonNullable<ReturnType<typeof detectSchema>>;
   setupSql: string[];
@@ -169,12 +227,24 @@ interface Built {
  * pinned, detects the format and builds the canonical table with the helper columns the
  * quality checks read.
  */
-async function build(engine: Engine, datasetId: string, sampleSize: number): Promise<Built> {
+async function build(engine: Engine, datasetId: string, sampleSize: number, headerFields?: number): Promise<Built> {
   const { raw: rawView, view, file } = tableNames(datasetId);
-  const sniffed = await engine.query(datasetId, sniffCsvSql(file, sampleSize));
-  const dialect = parseSniff(sniffed.rows[0]);
+  let dialect = parseSniff((await engine.query(datasetId, sniffCsvSql(file, sampleSize))).rows[0]);
+  // Not as many columns as the header has fields: rows that leave out trailing empty fields (or
+  // carry extra ones) made the sniffer misread the file; read again with short rows padded.
+  // (The header's field count is taken at commas, so only a comma file is compared with it.)
+  const fields = headerFields ?? 0;
+  if (
+    fields > 1 && (dialect.columns.length === 1 || (dialect.delimiter === "," && dialect.columns.length !== fields))
+  ) {
+    const padded = parseSniff((await engine.query(datasetId, sniffCsvSql(file, sampleSize, true))).rows[0]);
+    dialect = { ...padded, nullPadding: true };
+  }
   const viewSql = pinnedViewSql(q(rawView), file, dialect);
   await engine.setup(datasetId, [viewSql]);
+  if (headerFields !== undefined && dialect.delimiter === "," && dialect.columns.length > headerFields) {
+    throw await tooManyFields(engine, datasetId, dialect, headerFields);
+  }
   const raw: RawColumn[] = dialect.columns;
   const schema = detectSchema(raw);
   if (!schema) {
