@@ -203,8 +203,9 @@ export function renderAnswer(
       );
     }
   }
+  const meaning = meta.basisNotes?.[plan.basis];
   const basisNote = isMoney(plan)
-    ? `Basis: ${plan.basis} cost (\`${BASIS_COLUMN[plan.basis]}\`) · Currency: ${
+    ? `Basis: ${plan.basis} cost (\`${BASIS_COLUMN[plan.basis]}\`${meaning ? `: ${meaning}` : ""}) · Currency: ${
       compiled.byCurrency ? "per row" : meta.currency ?? "not stated in the data"
     }`
     : `Measure: ${label.toLowerCase()}`;

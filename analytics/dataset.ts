@@ -105,4 +105,8 @@ export interface DatasetMeta {
   setupSql: string[];
   /** True for the bundled sample, shared by sessions and never deleted with one. */
   shared?: boolean;
+  /** How each canonical column with several candidate columns was chosen (shown on the dataset endpoint). */
+  choices?: { role: string; candidates: { column: string; filled: number | null }[]; chosen: string; why: string }[];
+  /** What a basis means in this export when the name alone would mislead (GCP net cost, amortized exports). */
+  basisNotes?: Partial<Record<CostBasis, string>>;
 }

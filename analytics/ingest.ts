@@ -50,12 +50,12 @@ export async function ingestCsv(
   try {
     let built: Built;
     try {
-      built = await build(engine, datasetId, SNIFF_SAMPLE_ROWS, opts.headerFields);
+      built = await build(engine, datasetId, SNIFF_SAMPLE_ROWS, opts.headerFields, name);
     } catch (e) {
       // Types come from a sample; a later value that does not fit fails the read (rather than
       // becoming NULL) and the whole file is sniffed instead.
       if (!(e instanceof EngineError && e.status === 422 && SNIFF_MISS.test(e.message))) throw unreadable(e);
-      built = await build(engine, datasetId, -1, opts.headerFields).catch((again) => {
+      built = await build(engine, datasetId, -1, opts.headerFields, name).catch((again) => {
         throw unreadable(again);
       });
     }
@@ -150,6 +150,8 @@ export async function ingestCsv(
       tags,
       quality,
       setupSql,
+      choices: schema.choices,
+      basisNotes: schema.basisNotes,
     };
   } catch (e) {
     await engine.unload(datasetId).catch(() => {});
@@ -157,6 +159,24 @@ export async function ingestCsv(
   } finally {
     await engine.detach(datasetId).catch(() => {});
   }
+}
+
+/** Columns whose fill is measured at most (a wider file is chosen by name alone). */
+const MAX_FILL_COLUMNS = 300;
+
+/**
+ * Non-empty values per column in the file's first rows (a sample; the read stops early), so a
+ * candidate column that exists but is empty loses to the next (GCP's location.region).
+ */
+async function fillCounts(engine: Engine, datasetId: string, raw: RawColumn[]): Promise<Map<string, number>> {
+  if (!raw.length || raw.length > MAX_FILL_COLUMNS) return new Map();
+  const { raw: rawView } = tableNames(datasetId);
+  const counts = raw.map((c) => `count(NULLIF(TRIM(CAST(${q(c.name)} AS VARCHAR)), ''))`);
+  const rs = await engine.query(
+    datasetId,
+    `SELECT ${counts.join(", ")} FROM (SELECT * FROM ${q(rawView)} LIMIT ${SNIFF_SAMPLE_ROWS})`,
+  );
+  return new Map(raw.map((c, i) => [c.name, Number(rs.rows[0][i])]));
 }
 
 /**
@@ -227,7 +247,13 @@ interface Built {
  * pinned, detects the format and builds the canonical table with the helper columns the
  * quality checks read.
  */
-async function build(engine: Engine, datasetId: string, sampleSize: number, headerFields?: number): Promise<Built> {
+async function build(
+  engine: Engine,
+  datasetId: string,
+  sampleSize: number,
+  headerFields?: number,
+  fileName?: string,
+): Promise<Built> {
   const { raw: rawView, view, file } = tableNames(datasetId);
   let dialect = parseSniff((await engine.query(datasetId, sniffCsvSql(file, sampleSize))).rows[0]);
   // Not as many columns as the header has fields: rows that leave out trailing empty fields (or
@@ -246,7 +272,7 @@ async function build(engine: Engine, datasetId: string, sampleSize: number, head
     throw await tooManyFields(engine, datasetId, dialect, headerFields);
   }
   const raw: RawColumn[] = dialect.columns;
-  const schema = detectSchema(raw);
+  const schema = detectSchema(raw, { filled: await fillCounts(engine, datasetId, raw), fileName });
   if (!schema) {
     throw new ValidationError(
       "No billing data recognised: the file needs a date column and a numeric cost column " +

@@ -28,7 +28,22 @@ export interface DetectedSchema {
   sources: Partial<Record<CanonicalColumn, string>>;
   columns: DatasetColumn[];
   bases: CostBasis[];
+  /** For each role with more than one candidate column present: the candidates and why one won. */
+  choices: MappingChoice[];
+  /** What a basis means in this export when it is not what the name says (GCP: net of credits). */
+  basisNotes: Partial<Record<CostBasis, string>>;
 }
+
+/** How a canonical column was chosen among the file's candidate columns. */
+export interface MappingChoice {
+  role: CanonicalColumn;
+  candidates: { column: string; filled: number | null }[];
+  chosen: string;
+  why: string;
+}
+
+/** Non-empty values per raw column in a sample of the file (null: not measured). */
+export type FillCounts = Map<string, number>;
 
 /** Normalises a header for matching: lower case, letters and digits only. */
 export function normName(name: string): string {
@@ -41,7 +56,12 @@ const TEMPORAL = /^(DATE|TIMESTAMP)/i;
 
 /** SQL for a numeric value; text that does not parse becomes NULL (and is counted as unparsable). */
 export function numExpr(col: RawColumn): string {
-  return NUMERIC.test(col.type) ? `CAST(${q(col.name)} AS DOUBLE)` : `TRY_CAST(${q(col.name)} AS DOUBLE)`;
+  if (NUMERIC.test(col.type)) return `CAST(${q(col.name)} AS DOUBLE)`;
+  // "1,234.50" and "$1,234.50" (quoted numbers with thousands separators) are numbers; a
+  // decimal comma ("1.234,50") is ambiguous and stays unparsable (counted in the quality report).
+  const c = `TRIM(${q(col.name)})`;
+  return `COALESCE(TRY_CAST(${c} AS DOUBLE), CASE WHEN regexp_matches(${c}, '^-?\\$?[0-9]{1,3}(,[0-9]{3})+(\\.[0-9]+)?$') ` +
+    `THEN TRY_CAST(replace(replace(${c}, ',', ''), '$', '') AS DOUBLE) END)`;
 }
 
 /** Date formats tried, in order, on text dates (ISO first; US month-first as Azure writes it). */
@@ -136,6 +156,21 @@ const AWS_CHARGE_CATEGORY = (c: string) =>
   `WHEN 'EdpDiscount' THEN 'Credit' WHEN 'PrivateRateDiscount' THEN 'Credit' WHEN 'Discount' THEN 'Credit' ` +
   `WHEN 'Refund' THEN 'Adjustment' ELSE 'Usage' END`;
 
+/** Azure exports (EA and MCA): provider, list cost from the pay-as-you-go price, charge categories. */
+function azureDerived(find: (n: string) => RawColumn | undefined): Partial<Record<CanonicalColumn, string>> {
+  const out: Partial<Record<CanonicalColumn, string>> = { ProviderName: "'Microsoft'" };
+  const pay = find("paygprice");
+  const qty = find("quantity");
+  if (pay && qty) out.ListCost = `${numExpr(pay)} * ${numExpr(qty)}`;
+  const ct = find("chargetype");
+  if (ct) {
+    out.ChargeCategory = `CASE lower(${q(ct.name)}) WHEN 'usage' THEN 'Usage' WHEN 'purchase' THEN 'Purchase' ` +
+      `WHEN 'refund' THEN 'Adjustment' WHEN 'tax' THEN 'Tax' WHEN 'unusedreservation' THEN 'Usage' ` +
+      `WHEN 'unusedsavingsplan' THEN 'Usage' ELSE ${q(ct.name)} END`;
+  }
+  return out;
+}
+
 function awsDerived(find: (n: string) => RawColumn | undefined): Partial<Record<CanonicalColumn, string>> {
   const out: Partial<Record<CanonicalColumn, string>> = {};
   const type = find("lineitemlineitemtype");
@@ -215,6 +250,35 @@ const SPECS: FormatSpec[] = [
     base: 0.75,
   },
   {
+    // EA cost exports (actual or amortized) with Date / Cost / MeterCategory (finops-toolkit test exports).
+    format: "azure-ea",
+    label: "Azure cost export (EA)",
+    requires: ["date", "cost", "metercategory"],
+    hints: [
+      "subscriptionname",
+      "resourcelocation",
+      "billingperiodstartdate",
+      "accountname",
+      "chargetype",
+      "unitofmeasure",
+    ],
+    columns: {
+      ChargePeriodStart: ["date"],
+      BilledCost: ["cost"],
+      ServiceName: ["metercategory", "consumedservice"],
+      ServiceCategory: ["servicefamily"],
+      RegionName: ["resourcelocation", "meterregion"],
+      SubAccountName: ["subscriptionname", "subscriptionid", "subscriptionguid"],
+      ResourceId: ["resourceid", "instanceid"],
+      ChargeDescription: ["metername", "productname", "product"],
+      PricingQuantity: ["quantity", "consumedquantity"],
+      BillingCurrency: ["billingcurrency", "currency", "billingcurrencycode"],
+      SkuId: ["meterid", "partnumber"],
+    },
+    derived: azureDerived,
+    base: 0.78,
+  },
+  {
     format: "azure-mca",
     label: "Azure cost export (MCA)",
     requires: ["costinbillingcurrency", "date"],
@@ -233,19 +297,7 @@ const SPECS: FormatSpec[] = [
       BillingCurrency: ["billingcurrency", "billingcurrencycode"],
       SkuId: ["meterid", "partnumber"],
     },
-    derived: (find) => {
-      const out: Partial<Record<CanonicalColumn, string>> = { ProviderName: "'Microsoft'" };
-      const pay = find("paygprice");
-      const qty = find("quantity");
-      if (pay && qty) out.ListCost = `${numExpr(pay)} * ${numExpr(qty)}`;
-      const ct = find("chargetype");
-      if (ct) {
-        out.ChargeCategory = `CASE lower(${q(ct.name)}) WHEN 'usage' THEN 'Usage' WHEN 'purchase' THEN 'Purchase' ` +
-          `WHEN 'refund' THEN 'Adjustment' WHEN 'tax' THEN 'Tax' WHEN 'unusedreservation' THEN 'Usage' ` +
-          `WHEN 'unusedsavingsplan' THEN 'Usage' ELSE ${q(ct.name)} END`;
-      }
-      return out;
-    },
+    derived: azureDerived,
     base: 0.7,
   },
   {
@@ -277,6 +329,11 @@ const SPECS: FormatSpec[] = [
       const cost = find("cost");
       if (credits && cost && /^(DOUBLE|DECIMAL|BIGINT|INTEGER|FLOAT)/i.test(credits.type)) {
         out.EffectiveCost = `${numExpr(cost)} + COALESCE(${numExpr(credits)}, 0)`;
+      } else if (credits && cost) {
+        // The BigQuery export writes credits as a JSON list: [{"name": …, "amount": -1.2}, …].
+        const amounts = `regexp_extract_all(${q(credits.name)}, '"amount"\\s*:\\s*(-?[0-9.eE+-]+)', 1)`;
+        out.EffectiveCost = `${numExpr(cost)} + COALESCE(list_sum(list_transform(${amounts}, ` +
+          `x -> TRY_CAST(x AS DOUBLE))), 0)`;
       }
       return out;
     },
@@ -366,7 +423,10 @@ export function tagsMapping(raw: RawColumn[]): string | null {
  * Detects the billing format of a file from its columns and builds the canonical mapping.
  * Returns `null` when no date column and cost-like numeric column can be found.
  */
-export function detectSchema(raw: RawColumn[]): DetectedSchema | null {
+export function detectSchema(
+  raw: RawColumn[],
+  opts: { filled?: FillCounts; fileName?: string } = {},
+): DetectedSchema | null {
   const byNorm = new Map<string, RawColumn>();
   for (const c of raw) if (!byNorm.has(normName(c.name))) byNorm.set(normName(c.name), c);
   const names = new Set(byNorm.keys());
@@ -385,12 +445,14 @@ export function detectSchema(raw: RawColumn[]): DetectedSchema | null {
     const { spec } = best;
     const mapping: Partial<Record<CanonicalColumn, string>> = {};
     const sources: Partial<Record<CanonicalColumn, string>> = {};
+    const choices: MappingChoice[] = [];
     for (const [canon, cands] of Object.entries(spec.columns) as [CanonicalColumn, string[]][]) {
-      const src = cands.map(find).find((c) => c !== undefined);
-      if (src) {
-        mapping[canon] = exprFor(KIND[canon], src);
-        sources[canon] = src.name;
-      }
+      const present = cands.map(find).filter((c): c is RawColumn => c !== undefined);
+      const picked = chooseCandidate(canon, present, opts.filled);
+      if (!picked) continue;
+      mapping[canon] = picked.expr;
+      sources[canon] = picked.source.name;
+      if (picked.choice) choices.push(picked.choice);
     }
     Object.assign(mapping, spec.derived?.(find) ?? {});
     const tags = tagsMapping(raw);
@@ -408,16 +470,58 @@ export function detectSchema(raw: RawColumn[]): DetectedSchema | null {
       label = "Azure cost export (EA)";
     }
     for (const k of Object.keys(spec.derived?.(find) ?? {}) as CanonicalColumn[]) delete sources[k];
-    return finish(format, label, Math.min(0.99, best.score), mapping, sources, raw);
+    const notes: Partial<Record<CostBasis, string>> = {};
+    // An amortized export's cost is effective (amortized) cost, not what was billed.
+    if (format.startsWith("azure") && /amorti[sz]ed/i.test(opts.fileName ?? "") && mapping.BilledCost) {
+      mapping.EffectiveCost = mapping.BilledCost;
+      delete mapping.BilledCost;
+      sources.EffectiveCost = sources.BilledCost;
+      delete sources.BilledCost;
+      label += ", amortized";
+      notes.effective = "the export's Cost column, amortized (the file is an amortized-cost export)";
+    }
+    if (spec.format === "gcp" && mapping.EffectiveCost) notes.effective = "net cost: cost plus credits (GCP)";
+    return finish(format, label, Math.min(0.99, best.score), mapping, sources, raw, choices, notes);
   }
-  return detectGeneric(raw);
+  return detectGeneric(raw, opts.filled);
 }
 
-function detectGeneric(raw: RawColumn[]): DetectedSchema | null {
-  const date = raw.find((c) => TEMPORAL.test(c.type) && DATE_NAME.test(c.name)) ??
-    raw.find((c) => TEMPORAL.test(c.type)) ??
-    raw.find((c) => /^VARCHAR/i.test(c.type) && DATE_NAME.test(c.name));
-  const scored = raw
+/**
+ * Picks the column for a canonical role among the candidates present, by content as well as
+ * name: an empty candidate (no value in the sampled rows) loses to the next. Regions are taken
+ * row by row from the first filled candidate (an availability zone stands in for its region).
+ */
+function chooseCandidate(
+  canon: CanonicalColumn,
+  present: RawColumn[],
+  filled?: FillCounts,
+): { expr: string; source: RawColumn; choice: MappingChoice | null } | null {
+  if (!present.length) return null;
+  const fill = (c: RawColumn) => filled?.get(c.name) ?? null;
+  const source = present.find((c) => fill(c) === null || fill(c)! > 0) ?? present[0];
+  const candidates = present.map((c) => ({ column: c.name, filled: fill(c) }));
+  let expr = exprFor(KIND[canon], source);
+  let why = source === present[0]
+    ? "the first candidate by name, with values"
+    : `${present[0].name} is empty in the sampled rows`;
+  if (canon === "RegionName" && present.length > 1) {
+    const parts = present.map((c) => {
+      const v = `NULLIF(TRIM(${strExpr(c)}), '')`;
+      return /zone/i.test(c.name) ? `regexp_replace(${v}, '[a-z]$', '')` : v;
+    });
+    expr = `COALESCE(${parts.join(", ")})`;
+    why = `row by row, the first filled of ${present.map((c) => c.name).join(", ")}`;
+  }
+  return { expr, source, choice: present.length > 1 ? { role: canon, candidates, chosen: source.name, why } : null };
+}
+
+function detectGeneric(raw: RawColumn[], filled?: FillCounts): DetectedSchema | null {
+  // A candidate column without values loses to the next.
+  const usable = raw.filter((c) => !filled || (filled.get(c.name) ?? 1) > 0);
+  const date = usable.find((c) => TEMPORAL.test(c.type) && DATE_NAME.test(c.name)) ??
+    usable.find((c) => TEMPORAL.test(c.type)) ??
+    usable.find((c) => /^VARCHAR/i.test(c.type) && DATE_NAME.test(c.name));
+  const scored = usable
     .filter((c) => NUMERIC.test(c.type) || (/^VARCHAR/i.test(c.type) && /cost|amount|spend/i.test(c.name)))
     .map((c) => ({ c, s: COST_NAMES.find(([re]) => re.test(c.name))?.[1] ?? 0 }))
     .filter((x) => x.s > 0)
@@ -433,7 +537,7 @@ function detectGeneric(raw: RawColumn[]): DetectedSchema | null {
     BilledCost: cost.name,
   };
   for (const [canon, re] of DIMENSION_NAMES) {
-    const c = raw.find((x) => x !== date && x !== cost && re.test(x.name));
+    const c = usable.find((x) => x !== date && x !== cost && re.test(x.name));
     if (c && !mapping[canon]) {
       mapping[canon] = exprFor(KIND[canon], c);
       sources[canon] = c.name;
@@ -452,8 +556,11 @@ function finish(
   mapping: Partial<Record<CanonicalColumn, string>>,
   sources: Partial<Record<CanonicalColumn, string>>,
   raw: RawColumn[],
+  choices: MappingChoice[] = [],
+  basisNotes: Partial<Record<CostBasis, string>> = {},
 ): DetectedSchema {
-  const bases: CostBasis[] = ["billed"];
+  const bases: CostBasis[] = [];
+  if (mapping.BilledCost) bases.push("billed");
   if (mapping.EffectiveCost) bases.push("effective");
   if (mapping.ListCost) bases.push("list");
   return {
@@ -464,6 +571,8 @@ function finish(
     sources,
     columns: roleColumns(raw, mapping),
     bases,
+    choices,
+    basisNotes,
   };
 }
 

@@ -65,6 +65,17 @@ export const DatasetSchema = z.object({
     untaggedCostPct: z.number().nullable(),
   }).openapi("QualityReport"),
   shared: z.boolean(),
+  mapping_choices: z.array(z.object({
+    role: z.string().openapi({ example: "RegionName" }),
+    candidates: z.array(z.object({ column: z.string(), filled: z.number().nullable() })).openapi({
+      description: "Candidate columns present, with their non-empty values in the sampled rows.",
+    }),
+    chosen: z.string(),
+    why: z.string(),
+  })).openapi({ description: "For each role with several candidate columns: which one was used and why." }),
+  basis_notes: z.record(z.string(), z.string()).openapi({
+    description: "What a cost basis means in this export when its name alone would mislead (GCP net cost, …).",
+  }),
 }).openapi("Dataset");
 
 /** Response of `POST /session/{id}/upload-csv`. */

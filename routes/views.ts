@@ -24,5 +24,7 @@ export function datasetView(meta: DatasetMeta): z.infer<typeof DatasetSchema> {
     tags: meta.tags ?? [],
     quality: meta.quality,
     shared: meta.shared ?? false,
+    mapping_choices: meta.choices ?? [],
+    basis_notes: (meta.basisNotes ?? {}) as Record<string, string>,
   };
 }
