@@ -119,6 +119,11 @@ interface FormatSpec {
   hints?: string[];
   /** Canonical column → candidate normalised source names, first present wins. */
   columns: Partial<Record<CanonicalColumn, string[]>>;
+  /**
+   * Canonical columns taken row by row from the first filled candidate (candidates that hold the
+   * same kind of value: CUR region codes and zones, GCP region and location).
+   */
+  rowLevel?: CanonicalColumn[];
   /** Canonical columns computed from several sources; `col(n)` quotes a present source. */
   derived?: (find: (n: string) => RawColumn | undefined) => Partial<Record<CanonicalColumn, string>>;
   provider?: string;
@@ -226,6 +231,7 @@ const SPECS: FormatSpec[] = [
       SkuId: ["productsku"],
     },
     derived: awsDerived,
+    rowLevel: ["RegionName"],
     base: 0.7,
   },
   {
@@ -247,6 +253,7 @@ const SPECS: FormatSpec[] = [
       SkuId: ["productsku"],
     },
     derived: awsDerived,
+    rowLevel: ["RegionName"],
     base: 0.75,
   },
   {
@@ -337,6 +344,7 @@ const SPECS: FormatSpec[] = [
       }
       return out;
     },
+    rowLevel: ["RegionName"],
     base: 0.8,
   },
   {
@@ -448,7 +456,7 @@ export function detectSchema(
     const choices: MappingChoice[] = [];
     for (const [canon, cands] of Object.entries(spec.columns) as [CanonicalColumn, string[]][]) {
       const present = cands.map(find).filter((c): c is RawColumn => c !== undefined);
-      const picked = chooseCandidate(canon, present, opts.filled);
+      const picked = chooseCandidate(canon, present, opts.filled, spec.rowLevel?.includes(canon) ?? false);
       if (!picked) continue;
       mapping[canon] = picked.expr;
       sources[canon] = picked.source.name;
@@ -488,13 +496,15 @@ export function detectSchema(
 
 /**
  * Picks the column for a canonical role among the candidates present, by content as well as
- * name: an empty candidate (no value in the sampled rows) loses to the next. Regions are taken
- * row by row from the first filled candidate (an availability zone stands in for its region).
+ * name: an empty candidate (no value in the sampled rows) loses to the next. Where the format
+ * says so, the value is taken row by row from the first filled candidate (an availability zone
+ * stands in for its region).
  */
 function chooseCandidate(
   canon: CanonicalColumn,
   present: RawColumn[],
-  filled?: FillCounts,
+  filled: FillCounts | undefined,
+  rowLevel: boolean,
 ): { expr: string; source: RawColumn; choice: MappingChoice | null } | null {
   if (!present.length) return null;
   const fill = (c: RawColumn) => filled?.get(c.name) ?? null;
@@ -504,7 +514,7 @@ function chooseCandidate(
   let why = source === present[0]
     ? "the first candidate by name, with values"
     : `${present[0].name} is empty in the sampled rows`;
-  if (canon === "RegionName" && present.length > 1) {
+  if (rowLevel && present.length > 1) {
     const parts = present.map((c) => {
       const v = `NULLIF(TRIM(${strExpr(c)}), '')`;
       return /zone/i.test(c.name) ? `regexp_replace(${v}, '[a-z]$', '')` : v;

@@ -87,7 +87,9 @@ Deno.test("tsExpr parses text dates month-first, ISO with Z, and keeps typed col
   const s = detectSchema(cols(["Date", "CostInBillingCurrency"]))!;
   assert.match(s.mapping.ChargePeriodStart!, /%m\/%d\/%Y/);
   assert.match(s.mapping.ChargePeriodStart!, /regexp_replace/);
-  assert.equal(s.mapping.BilledCost, 'TRY_CAST("CostInBillingCurrency" AS DOUBLE)');
+  // Text costs: a plain number, or one with thousands separators ("1,234.50", "$2,000").
+  assert.match(s.mapping.BilledCost!, /^COALESCE\(TRY_CAST\(TRIM\("CostInBillingCurrency"\) AS DOUBLE\)/);
+  assert.match(s.mapping.BilledCost!, /replace\(replace\(TRIM\("CostInBillingCurrency"\), ',', ''\), '\$', ''\)/);
 });
 
 Deno.test("canonicalViewSql keeps original columns that do not collide", () => {
