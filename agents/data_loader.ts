@@ -7,6 +7,7 @@
 import { type CsvLimits, normaliseCsv } from "../analytics/csv_input.ts";
 import type { DatasetMeta } from "../analytics/dataset.ts";
 import { ingestCsv } from "../analytics/ingest.ts";
+import { isParquet, parquetToCsv } from "../analytics/parquet.ts";
 import {
   commitDataset,
   deleteDataset,
@@ -44,7 +45,9 @@ export async function importCsv(
   limits: UploadLimits,
   opts: { sessionId?: string; shared?: boolean } = {},
 ): Promise<DatasetMeta> {
-  const { bytes: checked, info } = await normaliseCsv(bytes, limits, pacer());
+  // A Parquet export becomes the CSV text the pipeline reads (stored, profiled and reloaded alike).
+  const text = isParquet(bytes) ? await parquetToCsv(bytes, pacer()) : bytes;
+  const { bytes: checked, info } = await normaliseCsv(text, limits, pacer());
   const id = crypto.randomUUID();
   // The engine copies the file into DuckDB's heap and hands the buffer back; storing it (gzip +
   // KV on this thread) then overlaps the load in the worker. The file exists twice at most.

@@ -154,7 +154,11 @@ export async function readUpload(
 ): Promise<Upload> {
   const type = (req.headers.get("content-type") ?? "").toLowerCase();
   const multipart = type.startsWith("multipart/form-data");
-  if (!multipart && !/^(text\/csv|application\/csv|application\/gzip|application\/x-gzip)/.test(type)) {
+  if (
+    !multipart &&
+    !/^(text\/csv|application\/csv|application\/gzip|application\/x-gzip|application\/vnd\.apache\.parquet|application\/x-parquet)/
+      .test(type)
+  ) {
     throw new ValidationError(
       `Unsupported content type '${type || "none"}': send multipart/form-data with a 'file' field, or text/csv.`,
       415,
