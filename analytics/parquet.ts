@@ -61,7 +61,7 @@ export async function parquetToCsv(
   } catch {
     throw new ValidationError("The Parquet file could not be read (its footer is damaged or incomplete).", 422);
   }
-  const columns = metadata.schema.filter((e, i) => i > 0 && isTopLevel(metadata.schema, i)).map((e) => e.name);
+  const columns = metadata.schema.filter((_e, i) => i > 0 && isTopLevel(metadata.schema, i)).map((e) => e.name);
   if (!columns.length) throw new ValidationError("The Parquet file has no columns.", 422);
   const parts: string[] = [columns.map(csvValue).join(",") + "\n"];
   const encoder = new TextEncoder();
