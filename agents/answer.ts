@@ -210,10 +210,18 @@ export function renderAnswer(
     }`
     : `Measure: ${label.toLowerCase()}`;
   const cat = chargeCategoryNote(plan, meta);
-  const dates = periodNote(plan, compiled);
+  const dates = [periodNote(plan, compiled), filesNote(meta)].filter(Boolean).join(" · ");
   lines.push("", `_${basisNote}${dates ? ` · ${dates}` : ""}${cat ? ` · ${cat}` : ""}_`);
   for (const n of notes) lines.push(`_${n}_`);
   return lines.join("\n");
+}
+
+/** The dataset's files and billing periods, when several files make it. */
+function filesNote(meta: DatasetMeta): string {
+  const files = meta.files ?? [];
+  if (files.length < 2) return "";
+  const periods = [...new Set(files.flatMap((f) => f.periods.map((p) => p.split(" · ")[0])))].sort();
+  return `Data: ${files.length} files${periods.length ? `, billing periods ${periods.join(", ")}` : ""}`;
 }
 
 /** Which period the dates were read from, when dates matter to the answer. */

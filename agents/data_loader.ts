@@ -7,6 +7,8 @@
 import { type CsvLimits, normaliseCsv } from "../analytics/csv_input.ts";
 import type { DatasetMeta } from "../analytics/dataset.ts";
 import { ingestCsv } from "../analytics/ingest.ts";
+import { archiveParts } from "../analytics/archive.ts";
+import { appendCsv, type DatasetFile, joinParts, periodsOf, sha256 } from "../analytics/combine.ts";
 import { isParquet, parquetToCsv } from "../analytics/parquet.ts";
 import {
   commitDataset,
@@ -43,7 +45,7 @@ export async function importCsv(
   name: string,
   bytes: Uint8Array,
   limits: UploadLimits,
-  opts: { sessionId?: string; shared?: boolean } = {},
+  opts: { sessionId?: string; shared?: boolean; files?: DatasetFile[] } = {},
 ): Promise<DatasetMeta> {
   // A Parquet export becomes the CSV text the pipeline reads (stored, profiled and reloaded alike).
   const text = isParquet(bytes) ? await parquetToCsv(bytes, pacer()) : bytes;
@@ -60,7 +62,12 @@ export async function importCsv(
       headerFields: info.header.length,
     });
     const chunks = await storing;
-    const meta: DatasetMeta = { ...ingested, chunks, shared: opts.shared ?? false };
+    const meta: DatasetMeta = {
+      ...ingested,
+      chunks,
+      shared: opts.shared ?? false,
+      ...(opts.files ? { files: opts.files } : {}),
+    };
     const previous = await commitDataset(env.kv, meta, opts.sessionId);
     if (previous && previous !== id) await dropDatasetIfPrivate(env, previous);
     return meta;
@@ -71,6 +78,77 @@ export async function importCsv(
     await deleteDataset(env.kv, id).catch(() => {});
     throw e;
   }
+}
+
+/** What an upload did to the session's data. */
+export interface UploadOutcome {
+  meta: DatasetMeta;
+  /** The files this upload brought. */
+  added: DatasetFile[];
+  /** Billing periods the upload replaced (append mode). */
+  replaced: string[];
+  /** The upload changed nothing (the same files were already in the dataset). */
+  unchanged: boolean;
+}
+
+/**
+ * An upload in `replace` mode (the session's data becomes the upload) or `append` mode (the
+ * upload joins the data there, replacing the billing periods it brings again). An archive
+ * (`.zip`, `.tar.gz`) of CSV, `.csv.gz` or Parquet parts is one upload.
+ */
+export async function importUpload(
+  env: AgentEnv,
+  name: string,
+  bytes: Uint8Array,
+  limits: UploadLimits & { maxBytes: number },
+  opts: { sessionId: string; mode: "replace" | "append" },
+): Promise<UploadOutcome> {
+  const parts = await uploadParts(name, bytes, limits);
+  const added = await Promise.all(parts.map(async (p) => {
+    const { periods, rows } = periodsOf(p.bytes);
+    return { name: safeDisplayName(p.name), rows, periods: [...periods].sort(), hash: await sha256(p.bytes) };
+  }));
+  const joined = parts.length > 1 ? joinParts(parts) : parts[0].bytes;
+  const session = await env.kv.get<{ datasetId: string | null }>(keys.session(opts.sessionId));
+  const previous = opts.mode === "append" && session.value?.datasetId
+    ? await getDatasetMeta(env.kv, session.value.datasetId).catch(() => null)
+    : null;
+  if (!previous || previous.shared) {
+    const meta = await importCsv(env, name, joined, limits, { sessionId: opts.sessionId, files: added });
+    return { meta, added, replaced: [], unchanged: false };
+  }
+  const known = new Set((previous.files ?? []).map((f) => f.hash));
+  if (added.every((f) => known.has(f.hash))) return { meta: previous, added, replaced: [], unchanged: true };
+  const existing = await readDatasetBytes(env.kv, previous);
+  const combined = appendCsv(existing, joined, name);
+  // Files whose periods were all brought again are gone; a file without periods stays.
+  const before = previous.files ??
+    [{ name: previous.name, rows: previous.rows, periods: [...periodsOf(existing).periods].sort(), hash: "" }];
+  const kept = before.flatMap((f) => {
+    if (!f.periods.length) return [f];
+    const left = f.periods.filter((p) => !combined.replaced.has(p));
+    return left.length ? [{ ...f, periods: left }] : [];
+  });
+  const meta = await importCsv(env, previous.name, combined.bytes, limits, {
+    sessionId: opts.sessionId,
+    files: [...kept, ...added],
+  });
+  return { meta, added, replaced: [...combined.replaced].sort(), unchanged: false };
+}
+
+/** The parts of an upload as normalised CSV: the archive's entries, or the file itself; Parquet read as CSV. */
+async function uploadParts(
+  name: string,
+  bytes: Uint8Array,
+  limits: UploadLimits & { maxBytes: number },
+): Promise<{ name: string; bytes: Uint8Array }[]> {
+  const raw = archiveParts(bytes, limits.maxBytes) ?? [{ name, bytes }];
+  const out: { name: string; bytes: Uint8Array }[] = [];
+  for (const p of raw) {
+    const text = isParquet(p.bytes) ? await parquetToCsv(p.bytes, pacer()) : p.bytes;
+    out.push({ name: p.name, bytes: (await normaliseCsv(text, limits, pacer())).bytes });
+  }
+  return out;
 }
 
 /** Deletes a dataset (KV and engine) unless it is the shared sample. */

@@ -109,4 +109,6 @@ export interface DatasetMeta {
   choices?: { role: string; candidates: { column: string; filled: number | null }[]; chosen: string; why: string }[];
   /** What a basis means in this export when the name alone would mislead (GCP net cost, amortized exports). */
   basisNotes?: Partial<Record<CostBasis, string>>;
+  /** The files the dataset was made of (several when parts or appends joined it). */
+  files?: { name: string; rows: number; periods: string[]; hash: string }[];
 }

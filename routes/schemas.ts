@@ -73,6 +73,12 @@ export const DatasetSchema = z.object({
     chosen: z.string(),
     why: z.string(),
   })).openapi({ description: "For each role with several candidate columns: which one was used and why." }),
+  files: z.array(z.object({
+    name: z.string(),
+    rows: z.number(),
+    periods: z.array(z.string()).openapi({ description: "Billing periods it brought (period · provider · account)." }),
+    hash: z.string().openapi({ description: "SHA-256 of the file (the same file sent again changes nothing)." }),
+  })).openapi({ description: "The files the dataset is made of: parts of an archive and appended uploads." }),
   basis_notes: z.record(z.string(), z.string()).openapi({
     description: "What a cost basis means in this export when its name alone would mislead (GCP net cost, …).",
   }),

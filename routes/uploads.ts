@@ -3,7 +3,8 @@
  * possibly gzip (`.csv.gz`). The size limit is enforced while the body streams in (upload_body.ts).
  * @module
  */
-import { importCsv } from "../agents/data_loader.ts";
+import { importUpload, type UploadOutcome } from "../agents/data_loader.ts";
+import { z } from "@hono/zod-openapi";
 import { ValidationError } from "../errors.ts";
 import { rateLimit } from "./access.ts";
 import type { App, AppDeps } from "./deps.ts";
@@ -12,6 +13,7 @@ import { readUpload } from "./upload_body.ts";
 import { datasetView } from "./views.ts";
 
 const CSV_TYPES = /^(text\/csv|application\/csv|text\/plain|application\/vnd\.ms-excel|application\/octet-stream)?$/;
+const PARQUET_TYPES = /^application\/(vnd\.apache\.parquet|x-parquet)$/;
 
 /** Registers the upload route and its OpenAPI description. */
 export function uploadRoutes(app: App, deps: AppDeps): void {
@@ -20,12 +22,19 @@ export function uploadRoutes(app: App, deps: AppDeps): void {
     method: "post",
     path: "/session/{id}/upload-csv",
     tags: ["data"],
-    summary: "Upload a billing CSV (FOCUS, AWS CUR, Azure, GCP, OCI or any cost CSV)",
+    summary: "Upload a billing export: CSV, .csv.gz or Parquet (FOCUS, AWS CUR, Azure, GCP, OCI or any cost CSV)",
     description: `Multipart form with field \`file\`, or the CSV itself as a \`text/csv\` body. ` +
       `At most ${deps.config.maxUploadMb} MB after inflating a gzip file (.csv.gz exports are accepted as they are). ` +
       `The format is detected and mapped to FOCUS column names.`,
     request: {
       params: SessionParams,
+      query: z.object({
+        mode: z.enum(["replace", "append"]).optional().openapi({
+          description: "`replace` (default): the upload becomes the session's data. `append`: it joins the data " +
+            "there; billing periods it brings again replace the old rows (period, provider and billing account), " +
+            "and a file already in the dataset changes nothing. A .zip or .tar.gz of parts is one upload.",
+        }),
+      }),
       body: {
         content: {
           "multipart/form-data": {
@@ -53,21 +62,27 @@ export function uploadRoutes(app: App, deps: AppDeps): void {
       const id = c.req.param("id");
       const file = await readUpload(c.req.raw, maxBytes, { fallbackName: c.req.query("name") });
       const ftype = file.type;
-      if (!CSV_TYPES.test(ftype) && !/\.csv$/i.test(file.name)) {
-        throw new ValidationError(`Unsupported file type '${ftype}': upload a CSV file.`, 415);
+      const parquet = PARQUET_TYPES.test(ftype) || /\.parquet$/i.test(file.name);
+      if (!CSV_TYPES.test(ftype) && !/\.csv$/i.test(file.name) && !parquet) {
+        throw new ValidationError(`Unsupported file type '${ftype}': upload a CSV or Parquet file.`, 415);
       }
-      if (/\.(parquet|xlsx?|zip|gz|json|pdf)$/i.test(file.name) && !CSV_TYPES.test(ftype)) {
-        throw new ValidationError("Only CSV files are accepted.", 415);
+      if (/\.(xlsx?|zip|gz|json|pdf)$/i.test(file.name) && !CSV_TYPES.test(ftype)) {
+        throw new ValidationError("Only CSV and Parquet files are accepted.", 415);
       }
       const name = file.name;
       const bytes = file.bytes;
-      const meta = await importCsv(
+      const mode = c.req.query("mode") ?? "replace";
+      if (mode !== "replace" && mode !== "append") {
+        throw new ValidationError(`mode must be 'replace' or 'append', not '${mode.slice(0, 20)}'.`, 400);
+      }
+      const outcome = await importUpload(
         deps,
         name,
         bytes,
-        { maxColumns: deps.config.maxColumns, maxRows: deps.config.maxRows },
-        { sessionId: id },
+        { maxColumns: deps.config.maxColumns, maxRows: deps.config.maxRows, maxBytes },
+        { sessionId: id, mode },
       );
+      const meta = outcome.meta;
       deps.log.log("info", "dataset uploaded", {
         session_id: id,
         dataset_id: meta.id,
@@ -75,7 +90,18 @@ export function uploadRoutes(app: App, deps: AppDeps): void {
         bytes: meta.bytes,
         schema: meta.schema.format,
       });
-      return c.json({ message: `Loaded ${meta.rows} rows (${meta.schema.label}).`, dataset: datasetView(meta) }, 200);
+      return c.json({ message: uploadMessage(outcome), dataset: datasetView(meta) }, 200);
     },
   );
+}
+
+/** What an upload did, in one sentence. */
+function uploadMessage(o: UploadOutcome): string {
+  const files = o.added.length > 1 ? `${o.added.length} files` : o.added[0]?.name ?? "the file";
+  if (o.unchanged) return `Nothing changed: ${files} ${o.added.length > 1 ? "are" : "is"} already in this dataset.`;
+  const replaced = o.replaced.length
+    ? ` Billing periods sent again replaced the old rows: ${o.replaced.join(", ")}.`
+    : "";
+  const parts = (o.meta.files?.length ?? 1) > 1 ? `, from ${o.meta.files!.length} files` : "";
+  return `Loaded ${o.meta.rows} rows (${o.meta.schema.label}${parts}).${replaced}`;
 }

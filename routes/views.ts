@@ -25,6 +25,7 @@ export function datasetView(meta: DatasetMeta): z.infer<typeof DatasetSchema> {
     quality: meta.quality,
     shared: meta.shared ?? false,
     mapping_choices: meta.choices ?? [],
+    files: meta.files ?? [{ name: meta.name, rows: meta.rows, periods: [], hash: "" }],
     basis_notes: (meta.basisNotes ?? {}) as Record<string, string>,
   };
 }

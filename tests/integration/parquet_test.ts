@@ -129,4 +129,27 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "parquet: accepted with its own content type, refused when the bytes are not Parquet",
+  ...engineTest,
+  async fn() {
+    const r = await app.request("/session/create", jsonReq("POST", { use_sample: false }));
+    const id = (await r.json()).session_id;
+    const ok = await app.request(
+      `/session/${id}/upload-csv`,
+      uploadReq(focusParquet(), "f.parquet", "application/vnd.apache.parquet"),
+    );
+    assert.equal(ok.status, 200);
+    await ok.body?.cancel();
+    const broken = focusParquet().slice(0, 200);
+    const bad = await app.request(
+      `/session/${id}/upload-csv`,
+      uploadReq(broken, "g.parquet", "application/vnd.apache.parquet"),
+    );
+    assert.ok(bad.status === 415 || bad.status === 422, String(bad.status));
+    const msg = (await bad.json()).error.message;
+    assert.doesNotMatch(msg, /\/upload|Error:|stack/);
+  },
+});
+
 Deno.test({ name: "parquet: cleanup", ...engineTest, fn: () => running.close() });

@@ -1,0 +1,193 @@
+/**
+ * Several files, one dataset: parts of an export joined under one header, and a new upload
+ * appended to the data already there. A billing period already in the dataset is replaced by
+ * the upload that brings it again, so re-sending a month never counts it twice. A period is
+ * recognised by the export's billing period column together with its provider and billing
+ * account columns where the file has them (FOCUS `BillingPeriodStart`, `ProviderName`,
+ * `BillingAccountId`; CUR `bill/BillingPeriodStartDate`, `bill/PayerAccountId`; Azure
+ * `BillingPeriodStartDate`, `BillingAccountId`/`BillingProfileId`).
+ *
+ * Rows are read with a small quote-aware scanner over the bytes (comma-separated, as the
+ * exports that come in parts are), so only the key fields of each row become strings.
+ * @module
+ */
+import { ValidationError } from "../errors.ts";
+import { parseHeader } from "./csv_input.ts";
+import { normName } from "./schema.ts";
+
+/** One file of a dataset. */
+export interface DatasetFile {
+  name: string;
+  rows: number;
+  /** Billing periods (with provider and account) it brought; empty when the file has no period column. */
+  periods: string[];
+  /** SHA-256 of its bytes, so the same file sent again is recognised. */
+  hash: string;
+}
+
+const PERIOD_COLUMNS = [
+  ["billingperiodstart", "billbillingperiodstartdate", "billingperiodstartdate"],
+  ["providername"],
+  ["billingaccountid", "billpayeraccountid", "billingprofileid"],
+];
+
+/** Where a CSV's header ends (the first line break outside quotes), and its names. */
+export function headerOf(bytes: Uint8Array): { names: string[]; end: number } {
+  let quoted = false;
+  for (let i = 0; i < bytes.byteLength; i++) {
+    if (bytes[i] === 0x22) quoted = !quoted;
+    else if (bytes[i] === 0x0a && !quoted) {
+      return { names: parseHeader(new TextDecoder().decode(bytes.subarray(0, i)).replace(/\r$/, "")), end: i + 1 };
+    }
+  }
+  return { names: parseHeader(new TextDecoder().decode(bytes)), end: bytes.byteLength };
+}
+
+/** Indexes of the period key columns in a header (empty: no billing period column). */
+export function periodKeyColumns(names: string[]): number[] {
+  const norm = names.map(normName);
+  const first = PERIOD_COLUMNS[0].map((n) => norm.indexOf(n)).find((i) => i >= 0);
+  if (first === undefined) return [];
+  const rest = PERIOD_COLUMNS.slice(1).map((group) => group.map((n) => norm.indexOf(n)).find((i) => i >= 0))
+    .filter((i): i is number => i !== undefined);
+  return [first, ...rest];
+}
+
+/**
+ * Calls `row` for each data row with its byte range and the values of the fields at `keys`
+ * (quotes removed), in order.
+ */
+export function scanRows(
+  bytes: Uint8Array,
+  from: number,
+  keys: number[],
+  row: (start: number, end: number, key: string[]) => void,
+): void {
+  const want = new Map(keys.map((k, i) => [k, i]));
+  const decoder = new TextDecoder();
+  let start = from;
+  let field = 0;
+  let fieldStart = from;
+  let quoted = false;
+  let key: string[] = keys.map(() => "");
+  const endField = (i: number) => {
+    const at = want.get(field);
+    if (at !== undefined) {
+      key[at] = decoder.decode(bytes.subarray(fieldStart, i)).replace(/^"|"$/g, "").replace(/""/g, '"');
+    }
+  };
+  for (let i = from; i < bytes.byteLength; i++) {
+    const b = bytes[i];
+    if (b === 0x22) quoted = !quoted;
+    else if (!quoted && b === 0x2c) {
+      endField(i);
+      field++;
+      fieldStart = i + 1;
+    } else if (!quoted && b === 0x0a) {
+      endField(i > fieldStart && bytes[i - 1] === 0x0d ? i - 1 : i);
+      if (i > start) row(start, i + 1, key);
+      start = i + 1;
+      field = 0;
+      fieldStart = start;
+      key = keys.map(() => "");
+    }
+  }
+  if (start < bytes.byteLength) {
+    endField(bytes.byteLength);
+    row(start, bytes.byteLength, key);
+  }
+}
+
+/** The period keys of a CSV's rows, and how many rows it has. */
+export function periodsOf(bytes: Uint8Array): { periods: Set<string>; rows: number } {
+  const { names, end } = headerOf(bytes);
+  const keys = periodKeyColumns(names);
+  const periods = new Set<string>();
+  let rows = 0;
+  scanRows(bytes, end, keys, (_s, _e, key) => {
+    rows++;
+    if (keys.length && key[0]) periods.add(periodLabel(key));
+  });
+  return { periods, rows };
+}
+
+/** A period key for people: "2025-03 · AWS · 123456789012". */
+function periodLabel(key: string[]): string {
+  return [key[0].slice(0, 10).replace(/^(\d{4}-\d{2})-01$/, "$1"), ...key.slice(1)].filter(Boolean).join(" · ");
+}
+
+/** Joins CSV parts that share one header into one CSV (the header once). */
+export function joinParts(parts: { name: string; bytes: Uint8Array }[]): Uint8Array {
+  const first = headerOf(parts[0].bytes);
+  const chunks: Uint8Array[] = [parts[0].bytes];
+  for (const p of parts.slice(1)) {
+    const h = headerOf(p.bytes);
+    assertSameColumns(first.names, h.names, p.name);
+    chunks.push(p.bytes.subarray(h.end));
+  }
+  return concat(chunks);
+}
+
+/** Refuses a file whose columns are not the dataset's (names compared as exports spell them). */
+export function assertSameColumns(have: string[], got: string[], name: string): void {
+  if (have.length === got.length && have.every((n, i) => n === got[i])) return;
+  const missing = have.filter((n) => !got.includes(n)).slice(0, 5);
+  const extra = got.filter((n) => !have.includes(n)).slice(0, 5);
+  throw new ValidationError(
+    `${name} does not have the same columns as the data it joins${
+      missing.length ? ` (missing: ${missing.join(", ")})` : ""
+    }${extra.length ? ` (new: ${extra.join(", ")})` : ""}${
+      !missing.length && !extra.length ? " (same names, another order)" : ""
+    }. Upload it to replace the data, or send a file of the same export.`,
+    422,
+  );
+}
+
+/**
+ * The existing CSV with the rows of `replaced` periods left out, then the new rows: what the
+ * dataset becomes when `added` is appended.
+ */
+export function appendCsv(existing: Uint8Array, added: Uint8Array, addedName: string): {
+  bytes: Uint8Array;
+  replaced: Set<string>;
+  dropped: number;
+} {
+  const old = headerOf(existing);
+  const next = headerOf(added);
+  assertSameColumns(old.names, next.names, addedName);
+  const keys = periodKeyColumns(old.names);
+  const incoming = keys.length ? periodsOf(added).periods : new Set<string>();
+  const kept: Uint8Array[] = [existing.subarray(0, old.end)];
+  const replaced = new Set<string>();
+  let dropped = 0;
+  scanRows(existing, old.end, keys, (s, e, key) => {
+    const label = keys.length && key[0] ? periodLabel(key) : null;
+    if (label && incoming.has(label)) {
+      replaced.add(label);
+      dropped++;
+    } else kept.push(existing.subarray(s, e));
+  });
+  const lastKept = kept[kept.length - 1];
+  const needsBreak = lastKept.byteLength && lastKept[lastKept.byteLength - 1] !== 0x0a;
+  return {
+    bytes: concat([...kept, ...(needsBreak ? [new Uint8Array([0x0a])] : []), added.subarray(next.end)]),
+    replaced,
+    dropped,
+  };
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/** SHA-256 of bytes, hex. */
+export async function sha256(bytes: Uint8Array): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
+  return [...d].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
