@@ -193,8 +193,12 @@ function upload(file) {
   bar.value = 0;
   const fd = new FormData();
   fd.append("file", file);
+  // With the session's own data loaded, ask whether the file replaces it or is added to it
+  // (parts of an export, the next month); the bundled sample is always replaced.
+  const add = Boolean(dataset && !dataset.shared) &&
+    confirm(`Add ${file.name} to the data already loaded (${dataset.name})?\n\nOK: add it. Cancel: replace the data.`);
   const xhr = new XMLHttpRequest();
-  xhr.open("POST", `/session/${session}/upload-csv`);
+  xhr.open("POST", `/session/${session}/upload-csv${add ? "?mode=append" : ""}`);
   xhr.upload.onprogress = (e) => {
     if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
     if (e.loaded === e.total) status.textContent = `Reading ${file.name}…`;
