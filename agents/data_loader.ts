@@ -8,7 +8,16 @@ import { type CsvLimits, normaliseCsv } from "../analytics/csv_input.ts";
 import type { DatasetMeta } from "../analytics/dataset.ts";
 import { ingestCsv } from "../analytics/ingest.ts";
 import { archiveParts } from "../analytics/archive.ts";
-import { appendCsv, type DatasetFile, joinParts, periodsOf, sha256 } from "../analytics/combine.ts";
+import {
+  appendCsv,
+  columnTotal,
+  type DatasetFile,
+  headerOf,
+  joinParts,
+  periodsOf,
+  sha256,
+} from "../analytics/combine.ts";
+import { detectSchema } from "../analytics/schema.ts";
 import { isParquet, parquetToCsv } from "../analytics/parquet.ts";
 import {
   commitDataset,
@@ -104,9 +113,16 @@ export async function importUpload(
   opts: { sessionId: string; mode: "replace" | "append" },
 ): Promise<UploadOutcome> {
   const parts = await uploadParts(name, bytes, limits);
+  const cost = costColumn(parts[0].bytes);
   const added = await Promise.all(parts.map(async (p) => {
     const { periods, rows } = periodsOf(p.bytes);
-    return { name: safeDisplayName(p.name), rows, periods: [...periods].sort(), hash: await sha256(p.bytes) };
+    return {
+      name: safeDisplayName(p.name),
+      rows,
+      total: cost ? columnTotal(p.bytes, cost) : null,
+      periods: [...periods].sort(),
+      hash: await sha256(p.bytes),
+    };
   }));
   const joined = parts.length > 1 ? joinParts(parts) : parts[0].bytes;
   const session = await env.kv.get<{ datasetId: string | null }>(keys.session(opts.sessionId));
@@ -134,6 +150,13 @@ export async function importUpload(
     files: [...kept, ...added],
   });
   return { meta, added, replaced: [...combined.replaced].sort(), unchanged: false };
+}
+
+/** The column a file's cost comes from, as format detection reads its header (null: none found). */
+function costColumn(bytes: Uint8Array): string | null {
+  const names = headerOf(bytes).names;
+  const schema = detectSchema(names.map((name) => ({ name, type: "VARCHAR" })));
+  return schema?.sources.BilledCost ?? schema?.sources.EffectiveCost ?? null;
 }
 
 /** The parts of an upload as normalised CSV: the archive's entries, or the file itself; Parquet read as CSV. */

@@ -19,6 +19,8 @@ import { normName } from "./schema.ts";
 export interface DatasetFile {
   name: string;
   rows: number;
+  /** Sum of its cost column (the one the dataset's main basis reads), as the file writes it. */
+  total?: number | null;
   /** Billing periods (with provider and account) it brought; empty when the file has no period column. */
   periods: string[];
   /** SHA-256 of its bytes, so the same file sent again is recognised. */
@@ -114,6 +116,22 @@ export function periodsOf(bytes: Uint8Array): { periods: Set<string>; rows: numb
 /** A period key for people: "2025-03 · AWS · 123456789012". */
 function periodLabel(key: string[]): string {
   return [key[0].slice(0, 10).replace(/^(\d{4}-\d{2})-01$/, "$1"), ...key.slice(1)].filter(Boolean).join(" · ");
+}
+
+/**
+ * The sum of one column of a CSV, read as numbers (quoted thousands separators and a leading
+ * "$" allowed), or null when the column is missing.
+ */
+export function columnTotal(bytes: Uint8Array, column: string): number | null {
+  const { names, end } = headerOf(bytes);
+  const at = names.indexOf(column);
+  if (at < 0) return null;
+  let sum = 0;
+  scanRows(bytes, end, [at], (_s, _e, [v]) => {
+    const n = Number(v.trim().replace(/^(-?)\$/, "$1").replace(/,(?=\d{3}(\D|$))/g, ""));
+    if (Number.isFinite(n)) sum += n;
+  });
+  return Math.round(sum * 1e6) / 1e6;
 }
 
 /** Joins CSV parts that share one header into one CSV (the header once). */

@@ -110,5 +110,5 @@ export interface DatasetMeta {
   /** What a basis means in this export when the name alone would mislead (GCP net cost, amortized exports). */
   basisNotes?: Partial<Record<CostBasis, string>>;
   /** The files the dataset was made of (several when parts or appends joined it). */
-  files?: { name: string; rows: number; periods: string[]; hash: string }[];
+  files?: { name: string; rows: number; total?: number | null; periods: string[]; hash: string }[];
 }

@@ -76,6 +76,9 @@ export const DatasetSchema = z.object({
   files: z.array(z.object({
     name: z.string(),
     rows: z.number(),
+    total: z.number().nullable().optional().openapi({
+      description: "Sum of the file's cost column, as written in the file (rows a later upload replaced included).",
+    }),
     periods: z.array(z.string()).openapi({ description: "Billing periods it brought (period · provider · account)." }),
     hash: z.string().openapi({ description: "SHA-256 of the file (the same file sent again changes nothing)." }),
   })).openapi({ description: "The files the dataset is made of: parts of an archive and appended uploads." }),

@@ -90,6 +90,8 @@ t("a month in three gzipped parts in a zip is one dataset; sending it again chan
   assert.equal(first.body.dataset.rows, 15);
   assert.equal(first.body.dataset.files.length, 3);
   assert.deepEqual(first.body.dataset.files[0].periods, ["2025-03 · 999"]);
+  const partTotals = first.body.dataset.files.map((f: { total: number }) => f.total);
+  assert.ok(Math.abs(partTotals.reduce((a: number, b: number) => a + b, 0) - gold) < 1e-9, JSON.stringify(partTotals));
   assert.ok(Math.abs((await total(id)) - gold) < 1e-9);
   const again = await send(id, zipOf(csv), "cur-2025-03.zip", "append");
   assert.equal(again.status, 200);
