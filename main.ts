@@ -6,13 +6,21 @@
  */
 import { startApp } from "./bootstrap.ts";
 import { loadConfig } from "./config.ts";
-import { describeStore } from "./memory/store.ts";
+import { describeStore, startupPermissionMessage } from "./memory/store.ts";
 
 const config = loadConfig();
 /** How long SIGTERM waits for requests in flight (systemd and Docker wait 90 s and 10 s by default). */
 const SHUTDOWN_GRACE_MS = 8_000;
 const t0 = performance.now();
-const running = await startApp(config);
+const running = await startApp(config).catch((e) => {
+  // A folder outside the start task's permissions (FINOPS_KV_PATH=/var/lib/…): one line that says
+  // what to change, not a stack trace.
+  if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+    console.error(startupPermissionMessage(config.kvPath, e));
+    Deno.exit(1);
+  }
+  throw e;
+});
 const { deps } = running;
 const sweepNow = () =>
   running.sweep().then((r) => {

@@ -30,3 +30,17 @@ export function describeStore(location: string | null): string {
   if (location === null) return "default (runtime database)";
   return isUrl(location) ? location.replace(/[?#].*$/, "") : location;
 }
+
+/**
+ * The one line printed when startup needs a permission the start task does not grant: for a
+ * KV path outside `./.data`, which folder the task may write and how to change it.
+ */
+export function startupPermissionMessage(location: string | null, e: Error): string {
+  if (isFilePath(location) && !/^(\.\/)?\.data\//.test(location)) {
+    const dir = location.replace(/[\\/][^\\/]*$/, "") || location;
+    return `Cannot open the database at ${location}: \`deno task start\` may write only ./.data. Set FINOPS_KV_PATH ` +
+      `to a path under ./.data, or run main.ts with --allow-read=${dir} --allow-write=${dir} added to the start task's ` +
+      "flags (docs/DEPLOYMENT.md).";
+  }
+  return `Startup needs a permission the start task does not grant: ${e.message.split("\n")[0]}`;
+}

@@ -147,6 +147,18 @@ const memoryRoute = createRoute({
 
 /** Registers the session routes. */
 export function sessionRoutes(app: App, deps: AppDeps): void {
+  // "content-type: application/json" with no body is what many clients send for a bodiless POST:
+  // the body is optional, so an empty one means the defaults (not "Malformed JSON").
+  app.use("/session/create", async (c, next) => {
+    if (c.req.method === "POST" && (c.req.header("content-type") ?? "").includes("application/json")) {
+      const text = await c.req.raw.clone().text();
+      if (!text.trim()) {
+        c.req.raw = new Request(c.req.raw.url, { method: "POST", headers: c.req.raw.headers, body: "{}" });
+      }
+    }
+    await next();
+  });
+
   app.openapi(createSession, async (c) => {
     let useSample = true;
     if ((c.req.header("content-type") ?? "").includes("application/json")) {

@@ -310,3 +310,28 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "session create: a JSON content type with an empty body is the defaults, not 'Malformed JSON'",
+  ...engineTest,
+  async fn() {
+    const app = await testApp();
+    try {
+      const r = await app.app.request("/session/create", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+      });
+      assert.equal(r.status, 200);
+      assert.equal((await r.json()).dataset, "sample_billing.csv");
+      const bad = await app.app.request("/session/create", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{not json",
+      });
+      assert.equal(bad.status, 400);
+      await bad.body?.cancel();
+    } finally {
+      await app.close();
+    }
+  },
+});
