@@ -165,7 +165,7 @@ async function uploadParts(
   bytes: Uint8Array,
   limits: UploadLimits & { maxBytes: number },
 ): Promise<{ name: string; bytes: Uint8Array }[]> {
-  const raw = archiveParts(bytes, limits.maxBytes) ?? [{ name, bytes }];
+  const raw = archiveParts(bytes, limits.maxBytes, name) ?? [{ name, bytes }];
   const out: { name: string; bytes: Uint8Array }[] = [];
   for (const p of raw) {
     const text = isParquet(p.bytes) ? await parquetToCsv(p.bytes, pacer()) : p.bytes;

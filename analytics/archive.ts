@@ -33,8 +33,25 @@ function tooLarge(maxBytes: number): ValidationError {
   return new ValidationError(`The archive's files add up to more than ${Math.round(maxBytes / 1048576)} MB.`, 413);
 }
 
-/** The CSV and Parquet parts of a zip or tar archive (gzip parts inflated), or null when it is not one. */
-export function archiveParts(bytes: Uint8Array, maxBytes: number): ArchivePart[] | null {
+/** Names an archive of parts goes by (a `.tar.gz` has lost its `.gz` when inflated on arrival). */
+const ARCHIVE_NAME = /\.(zip|tar|tgz|tar\.gz)$/i;
+
+/**
+ * The CSV and Parquet parts of a zip or tar archive (gzip parts inflated), or null when it is
+ * not one. Only a file named as an archive is opened: a spreadsheet is a zip too, and is refused
+ * as what it is.
+ */
+export function archiveParts(bytes: Uint8Array, maxBytes: number, name = "archive.zip"): ArchivePart[] | null {
+  if (!ARCHIVE_NAME.test(name)) return null;
+  // A .tgz arrives still compressed (only names ending in .gz are inflated on arrival).
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch {
+      throw new ValidationError("The archive is a damaged gzip file.", 422);
+    }
+    if (bytes.byteLength > maxBytes * 1.05) throw tooLarge(maxBytes);
+  }
   let parts: ArchivePart[];
   if (isZip(bytes)) parts = zipParts(bytes, maxBytes);
   else if (isTar(bytes)) parts = tarParts(bytes);

@@ -105,6 +105,11 @@ t("a tar.gz of parts loads the same", async () => {
   const r = await send(id, tarGzOf(csv.map((c, i) => [`part-${i}.csv`, c])), "cur.tar.gz");
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.ok(Math.abs((await total(id)) - gold) < 1e-9);
+  const tgz = await send(await newSession(), tarGzOf(csv.map((c, i) => [`part-${i}.csv`, c])), "cur.tgz");
+  assert.equal(tgz.status, 200, JSON.stringify(tgz.body));
+  // A spreadsheet is a zip too, and is refused as what it is.
+  const xlsx = await send(id, zipOf(csv), "costs.xlsx");
+  assert.equal(xlsx.status, 415);
 });
 
 t("append adds a month; re-sending a month replaces it instead of counting it twice", async () => {
