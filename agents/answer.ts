@@ -105,8 +105,13 @@ export function renderAnswer(
   const cur = (row?: Record<string, unknown>) =>
     (row && compiled.byCurrency ? String(row.BillingCurrency ?? "") || null : meta.currency) ??
       (plan.filters.find((f) => f.column === "BillingCurrency" && f.op === "in")?.values[0] ?? null);
+  // A sum over rows whose cost is blank (OCI writes free lines that way) is said as such, not "n/a".
   const fmt = (v: unknown, row?: Record<string, unknown>) =>
-    isMoney(plan) ? formatMoney(v === null ? null : Number(v), cur(row)) : formatNumber(v === null ? null : Number(v));
+    v === null || v === undefined
+      ? (isMoney(plan) ? "no cost (left blank in the data)" : "none")
+      : isMoney(plan)
+      ? formatMoney(Number(v), cur(row))
+      : formatNumber(Number(v));
   const label = measureLabel(plan);
   const scope = scopeText(plan, meta);
   const lines: string[] = [];

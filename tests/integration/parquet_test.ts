@@ -129,6 +129,80 @@ Deno.test({
   },
 });
 
+/**
+ * A zstd frame made of raw (stored) blocks: valid zstd that any decoder reads, written without a
+ * zstd compressor (RFC 8878: frame header with single segment and 4-byte content size, blocks of
+ * at most 128 KiB). Lets the test write a ZSTD Parquet file so the reader's zstd path runs.
+ */
+function rawZstd(input: Uint8Array): Uint8Array {
+  const blocks: number[] = [];
+  const max = 128 * 1024;
+  for (let at = 0; at < input.length || at === 0; at += max) {
+    const size = Math.min(max, input.length - at);
+    const last = at + max >= input.length ? 1 : 0;
+    const header = last | (0 << 1) | (size << 3);
+    blocks.push(header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff, ...input.subarray(at, at + size));
+    if (input.length === 0) break;
+  }
+  const n = input.length;
+  return new Uint8Array([
+    0x28,
+    0xb5,
+    0x2f,
+    0xfd,
+    0xa0,
+    n & 0xff,
+    (n >> 8) & 0xff,
+    (n >> 16) & 0xff,
+    (n >>> 24) & 0xff,
+    ...blocks,
+  ]);
+}
+
+/** The FOCUS rows again, zstd-compressed, with Tags as a Parquet MAP (as AWS and Azure FOCUS exports write it). */
+function focusParquetZstdMap(): Uint8Array {
+  return new Uint8Array(parquetWriteBuffer({
+    codec: "ZSTD",
+    compressors: { ZSTD: rawZstd },
+    columnData: [
+      { name: "ChargePeriodStart", data: ROWS.map((r) => r.date) },
+      { name: "BilledCost", data: ROWS.map((r) => r.billed) },
+      { name: "EffectiveCost", data: ROWS.map((r) => r.effective) },
+      { name: "ServiceName", data: ROWS.map((r) => r.service) },
+      { name: "RegionId", data: ROWS.map((r) => r.region) },
+      { name: "BillingCurrency", data: ROWS.map(() => "USD") },
+      { name: "Tags", data: ROWS.map((r) => (r.tags ? JSON.parse(r.tags) : null)) },
+    ],
+    schema: [
+      { name: "root", num_children: 7 },
+      { name: "ChargePeriodStart", type: "INT64", converted_type: "TIMESTAMP_MILLIS", repetition_type: "REQUIRED" },
+      { name: "BilledCost", type: "DOUBLE", repetition_type: "REQUIRED" },
+      { name: "EffectiveCost", type: "DOUBLE", repetition_type: "REQUIRED" },
+      { name: "ServiceName", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "REQUIRED" },
+      { name: "RegionId", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "REQUIRED" },
+      { name: "BillingCurrency", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "REQUIRED" },
+      { name: "Tags", repetition_type: "OPTIONAL", converted_type: "MAP", num_children: 1 },
+      { name: "key_value", repetition_type: "REPEATED", num_children: 2 },
+      { name: "key", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "REQUIRED" },
+      { name: "value", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "OPTIONAL" },
+    ],
+  }));
+}
+
+Deno.test({
+  name: "parquet: zstd compression and a MAP-typed Tags column read like the CSV twin (tags as the same JSON text)",
+  ...engineTest,
+  async fn() {
+    const csv = await upload(focusCsv(), "focus.csv");
+    const pq = await upload(focusParquetZstdMap(), "focus.zstd.parquet");
+    for (const q of ["total billed cost", "cost by team tag", "cost by env tag", "effective cost by service"]) {
+      const a = await askOk<Answer>(app, pq.id, q);
+      const b = await askOk<Answer>(app, csv.id, q);
+      assert.deepEqual(a.result.rows, b.result.rows, q);
+    }
+  },
+});
+
 Deno.test({
   name: "parquet: accepted with its own content type, refused when the bytes are not Parquet",
   ...engineTest,

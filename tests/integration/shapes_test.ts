@@ -148,4 +148,19 @@ t("quoted numbers with thousands separators are numbers", async () => {
   assert.equal(total.result.rows[0][0], 1234.5 + 2000 + 10);
 });
 
+t("OCI lines with a blank cost are said as such in a breakdown, never 'n/a'", async () => {
+  const head = "lineItem/referenceNo,lineItem/intervalUsageStart,lineItem/intervalUsageEnd,product/service," +
+    "product/compartmentName,product/region,cost/myCost,cost/currencyCode";
+  const rows = [
+    "a,2023-11-13T10:00Z,2023-11-13T11:00Z,DATABASE,pm,us-sanjose-1,1.25,USD",
+    "b,2023-11-13T10:00Z,2023-11-13T11:00Z,TELEMETRY,pm,us-sanjose-1,,USD",
+    "c,2023-11-13T11:00Z,2023-11-13T12:00Z,TELEMETRY,pm,us-sanjose-1,,USD",
+  ];
+  const { status, body, id } = await upload([head, ...rows].join("\n") + "\n", "oci.csv");
+  assert.equal(status, 200, JSON.stringify(body));
+  const by = await askOk<Answer & { response: string }>(app, id, "cost by service");
+  assert.match(by.response, /TELEMETRY: no cost \(left blank in the data\)/);
+  assert.doesNotMatch(by.response, /n\/a/);
+});
+
 Deno.test({ name: "shapes: cleanup", ...engineTest, fn: () => running.close() });
