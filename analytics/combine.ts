@@ -143,7 +143,7 @@ export function joinParts(parts: { name: string; bytes: Uint8Array }[]): Uint8Ar
     assertSameColumns(first.names, h.names, p.name);
     chunks.push(p.bytes.subarray(h.end));
   }
-  return concat(chunks);
+  return concatBytes(chunks);
 }
 
 /** Refuses a file whose columns are not the dataset's (names compared as exports spell them). */
@@ -188,13 +188,14 @@ export function appendCsv(existing: Uint8Array, added: Uint8Array, addedName: st
   const lastKept = kept[kept.length - 1];
   const needsBreak = lastKept.byteLength && lastKept[lastKept.byteLength - 1] !== 0x0a;
   return {
-    bytes: concat([...kept, ...(needsBreak ? [new Uint8Array([0x0a])] : []), added.subarray(next.end)]),
+    bytes: concatBytes([...kept, ...(needsBreak ? [new Uint8Array([0x0a])] : []), added.subarray(next.end)]),
     replaced,
     dropped,
   };
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
+/** Byte arrays joined into one. */
+export function concatBytes(chunks: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
   let at = 0;
   for (const c of chunks) {

@@ -14,6 +14,7 @@
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { ValidationError } from "../errors.ts";
+import { concatBytes } from "./combine.ts";
 
 const MAGIC = [0x50, 0x41, 0x52, 0x31]; // "PAR1"
 
@@ -83,13 +84,7 @@ export async function parquetToCsv(
     await pace();
   }
   if (parts.length) chunks.push(encoder.encode(parts.join("")));
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 /** Whether schema element `i` is a direct child of the root (nested groups count once, by their name). */
