@@ -10,7 +10,7 @@
  */
 import { BASIS_COLUMN, type CanonicalColumn, type DatasetMeta } from "../analytics/dataset.ts";
 import { tableNames } from "../analytics/engine.ts";
-import { lit, q } from "../analytics/sql.ts";
+import { lit, q, unquote } from "../analytics/sql.ts";
 import { tagValueExpr } from "../analytics/tags.ts";
 import {
   columnResolver,
@@ -86,7 +86,7 @@ export function periodColumn(plan: QueryPlan, meta: DatasetMeta): string {
   if (!isPlainColumn(col)) {
     throw new ValidationError("This data has no billing period column (BillingPeriodStart).", 422);
   }
-  return col.slice(1, -1).replaceAll('""', '"');
+  return unquote(col);
 }
 
 /**
@@ -103,7 +103,7 @@ function identityDetails(groupBy: string[], meta: DatasetMeta): Record<string, s
   for (const [name, id] of pairs) {
     const idCol = resolve(id);
     if (!groupBy.includes(name) || !isPlainColumn(idCol)) continue;
-    const idName = idCol.slice(1, -1).replaceAll('""', '"');
+    const idName = unquote(idCol);
     if (idName === name) continue;
     out[name] = [idName];
     if (meta.canonical.includes("ProviderName") && !groupBy.includes("ProviderName")) out[name].push("ProviderName");
@@ -149,8 +149,16 @@ function measureExpr(plan: QueryPlan, meta: DatasetMeta): string {
 
 /** SQL condition of a half-open date range on `ChargePeriodStart` (or another period column). */
 export function rangeCond(r: TimeRange, periodCol = "ChargePeriodStart"): string {
-  const c = periodCol === "ChargePeriodStart" ? q(periodCol) : `TRY_CAST(${q(periodCol)} AS TIMESTAMP)`;
+  const c = periodSql(periodCol);
   return `${c} >= TIMESTAMP ${lit(r.start)} AND ${c} < TIMESTAMP ${lit(r.end)}`;
+}
+
+/**
+ * A period column as a timestamp: `ChargePeriodStart` is one already; a file's own period
+ * column (`BillingPeriodStart` read as text) is cast.
+ */
+function periodSql(periodCol: string): string {
+  return periodCol === "ChargePeriodStart" ? q(periodCol) : `TRY_CAST(${q(periodCol)} AS TIMESTAMP)`;
 }
 
 function isoDate(s: string): string {
@@ -264,10 +272,6 @@ export function compilePlan(plan: QueryPlan, meta: DatasetMeta): CompiledQuery {
 
 type Shape = Pick<CompiledQuery, "sql" | "valueColumn" | "timeColumn" | "metricColumns">;
 
-function periodExpr(f: Frame): string {
-  return f.period === "ChargePeriodStart" ? q(f.period) : `TRY_CAST(${q(f.period)} AS TIMESTAMP)`;
-}
-
 function compareSql(f: Frame, a: TimeRange, b: TimeRange): Shape {
   const { plan } = f;
   const start = a.start < b.start ? a.start : b.start;
@@ -294,9 +298,9 @@ function compareSql(f: Frame, a: TimeRange, b: TimeRange): Shape {
 
 function trendSql(f: Frame, grain: string): Shape {
   const { plan } = f;
-  const t = `CAST(date_trunc(${lit(grain)}, ${periodExpr(f)}) AS DATE)`;
+  const t = `CAST(date_trunc(${lit(grain)}, ${periodSql(f.period)}) AS DATE)`;
   const cols = [`${t} AS ${q(grain)}`, ...f.dimSel, `${f.measure} AS ${q(f.value)}`, ...f.detailSql];
-  const where = [...f.where, `${periodExpr(f)} IS NOT NULL`];
+  const where = [...f.where, `${periodSql(f.period)} IS NOT NULL`];
   const keys = [t, ...f.dimSql, ...f.detailSql];
   let sql = `SELECT ${cols.join(", ")} FROM ${f.view}${whereSql(where)}` +
     ` GROUP BY ${keys.join(", ")} ORDER BY ${q(grain)}` +
@@ -319,7 +323,7 @@ function metricsSql(f: Frame, metrics: readonly (keyof typeof METRICS)[]): Shape
   const { plan, meta } = f;
   const resolve = columnResolver(meta);
   const grain = plan.time.grain;
-  const t = grain ? `CAST(date_trunc(${lit(grain)}, ${periodExpr(f)}) AS DATE)` : null;
+  const t = grain ? `CAST(date_trunc(${lit(grain)}, ${periodSql(f.period)}) AS DATE)` : null;
   const values = metrics.map((m) => `${metricSql(m, resolve, plan.basis)} AS ${q(m)}`);
   const cols = [...(t ? [`${t} AS ${q(grain!)}`] : []), ...f.dimSel, ...values, ...f.detailSql];
   const keys = [...(t ? [t] : []), ...f.dimSql, ...f.detailSql];

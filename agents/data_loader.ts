@@ -8,15 +8,7 @@ import { type CsvLimits, normaliseCsv } from "../analytics/csv_input.ts";
 import type { DatasetMeta } from "../analytics/dataset.ts";
 import { ingestCsv } from "../analytics/ingest.ts";
 import { archiveParts } from "../analytics/archive.ts";
-import {
-  appendCsv,
-  columnTotal,
-  type DatasetFile,
-  headerOf,
-  joinParts,
-  periodsOf,
-  sha256,
-} from "../analytics/combine.ts";
+import { appendCsv, type DatasetFile, headerOf, joinParts, sha256, summarizeCsv } from "../analytics/combine.ts";
 import { detectSchema } from "../analytics/schema.ts";
 import { isParquet, parquetToCsv } from "../analytics/parquet.ts";
 import {
@@ -56,9 +48,19 @@ export async function importCsv(
   limits: UploadLimits,
   opts: { sessionId?: string; shared?: boolean; files?: DatasetFile[] } = {},
 ): Promise<DatasetMeta> {
-  // A Parquet export becomes the CSV text the pipeline reads (stored, profiled and reloaded alike).
-  const text = isParquet(bytes) ? await parquetToCsv(bytes, pacer()) : bytes;
-  const { bytes: checked, info } = await normaliseCsv(text, limits, pacer());
+  const { bytes: checked, info } = await normaliseCsv(bytes, limits, pacer());
+  return await loadChecked(env, name, checked, info.header.length, limits, opts);
+}
+
+/** {@link importCsv} for bytes {@link normaliseCsv} has already checked (with its header's field count). */
+async function loadChecked(
+  env: AgentEnv,
+  name: string,
+  checked: Uint8Array,
+  headerFields: number,
+  limits: UploadLimits,
+  opts: { sessionId?: string; shared?: boolean; files?: DatasetFile[] },
+): Promise<DatasetMeta> {
   const id = crypto.randomUUID();
   // The engine copies the file into DuckDB's heap and hands the buffer back; storing it (gzip +
   // KV on this thread) then overlaps the load in the worker. The file exists twice at most.
@@ -68,7 +70,7 @@ export async function importCsv(
   try {
     const ingested = await ingestCsv(env.engine, id, safeDisplayName(name), csv.byteLength, {
       maxRows: limits.maxRows,
-      headerFields: info.header.length,
+      headerFields,
     });
     const chunks = await storing;
     const meta: DatasetMeta = {
@@ -114,32 +116,40 @@ export async function importUpload(
 ): Promise<UploadOutcome> {
   const parts = await uploadParts(name, bytes, limits);
   const cost = costColumn(parts[0].bytes);
-  const added = await Promise.all(parts.map(async (p) => {
-    const { periods, rows } = periodsOf(p.bytes);
-    return {
-      name: safeDisplayName(p.name),
-      rows,
-      total: cost ? columnTotal(p.bytes, cost) : null,
-      periods: [...periods].sort(),
-      hash: await sha256(p.bytes),
-    };
-  }));
-  const joined = parts.length > 1 ? joinParts(parts) : parts[0].bytes;
+  const summaries = await Promise.all(parts.map((p) => summarizeCsv(p.bytes, cost, pacer())));
+  const added: DatasetFile[] = await Promise.all(parts.map(async (p, i) => ({
+    name: safeDisplayName(p.name),
+    rows: summaries[i].rows,
+    total: summaries[i].total,
+    periods: [...summaries[i].periods].sort(),
+    hash: await sha256(p.bytes),
+  })));
   const session = await env.kv.get<{ datasetId: string | null }>(keys.session(opts.sessionId));
   const previous = opts.mode === "append" && session.value?.datasetId
     ? await getDatasetMeta(env.kv, session.value.datasetId).catch(() => null)
     : null;
+  const into = { sessionId: opts.sessionId, files: added };
   if (!previous || previous.shared) {
-    const meta = await importCsv(env, name, joined, limits, { sessionId: opts.sessionId, files: added });
+    // One checked file loads as it is; joined parts are checked once more as a whole (their line
+    // ends may differ from part to part).
+    const meta = parts.length === 1
+      ? await loadChecked(env, name, parts[0].bytes, parts[0].headerFields, limits, into)
+      : await importCsv(env, name, joinParts(parts), limits, into);
     return { meta, added, replaced: [], unchanged: false };
   }
   const known = new Set((previous.files ?? []).map((f) => f.hash));
   if (added.every((f) => known.has(f.hash))) return { meta: previous, added, replaced: [], unchanged: true };
   const existing = await readDatasetBytes(env.kv, previous);
-  const combined = appendCsv(existing, joined, name);
+  const incoming = new Set(added.flatMap((f) => f.periods));
+  const joined = parts.length > 1 ? joinParts(parts) : parts[0].bytes;
+  const combined = await appendCsv(existing, joined, name, incoming, pacer());
   // Files whose periods were all brought again are gone; a file without periods stays.
-  const before = previous.files ??
-    [{ name: previous.name, rows: previous.rows, periods: [...periodsOf(existing).periods].sort(), hash: "" }];
+  const before = previous.files ?? [{
+    name: previous.name,
+    rows: previous.rows,
+    periods: [...(await summarizeCsv(existing, null, pacer())).periods].sort(),
+    hash: "",
+  }];
   const kept = before.flatMap((f) => {
     if (!f.periods.length) return [f];
     const left = f.periods.filter((p) => !combined.replaced.has(p));
@@ -159,17 +169,21 @@ function costColumn(bytes: Uint8Array): string | null {
   return schema?.sources.BilledCost ?? schema?.sources.EffectiveCost ?? null;
 }
 
-/** The parts of an upload as normalised CSV: the archive's entries, or the file itself; Parquet read as CSV. */
+/**
+ * The parts of an upload as checked CSV (with their header's field count): the archive's
+ * entries, or the file itself; Parquet read as CSV.
+ */
 async function uploadParts(
   name: string,
   bytes: Uint8Array,
   limits: UploadLimits & { maxBytes: number },
-): Promise<{ name: string; bytes: Uint8Array }[]> {
+): Promise<{ name: string; bytes: Uint8Array; headerFields: number }[]> {
   const raw = archiveParts(bytes, limits.maxBytes, name) ?? [{ name, bytes }];
-  const out: { name: string; bytes: Uint8Array }[] = [];
+  const out: { name: string; bytes: Uint8Array; headerFields: number }[] = [];
   for (const p of raw) {
     const text = isParquet(p.bytes) ? await parquetToCsv(p.bytes, pacer()) : p.bytes;
-    out.push({ name: p.name, bytes: (await normaliseCsv(text, limits, pacer())).bytes });
+    const checked = await normaliseCsv(text, limits, pacer());
+    out.push({ name: p.name, bytes: checked.bytes, headerFields: checked.info.header.length });
   }
   return out;
 }

@@ -14,12 +14,12 @@
  * // → {kind: "plan", plan: {measure: "cost", groupBy: ["ServiceName"], topN: 5, time: {range: {...}}, ...}}
  * @module
  */
-import type { DatasetMeta } from "../analytics/dataset.ts";
+import type { CostBasis, DatasetMeta } from "../analytics/dataset.ts";
 import type { StoredEntities } from "../memory/entities.ts";
 import { analysisWordsIn } from "./analysis_words.ts";
 import { ORDINARY_WORDS } from "./lexicon.ts";
 import { detectMetricWords, type MetricSignals } from "./metric_words.ts";
-import { contentWords, makeReading, unusedWords } from "./reading.ts";
+import { makeReading, unusedWords } from "./reading.ts";
 import {
   detectBasis,
   detectExclusions,
@@ -35,12 +35,10 @@ import {
   type ValueIndex,
   type ValueMatch,
 } from "./signals.ts";
-import { GRAIN_WORDS, isOneDay, type ParsedTime, parseTime, previousPeriod } from "./time.ts";
+import { describeRange, GRAIN_WORDS, isOneDay, type ParsedTime, parseTime, previousPeriod } from "./time.ts";
 import { correctTypos, PLANNER_WORDS } from "./typos.ts";
 import type { Grain, Measure, PlanFilter, QueryPlan, Reading, ReadingPart, TimeRange } from "./types.ts";
 import { CATEGORY_WORDS, REGION_ALIASES, SERVICE_ALIASES, STOP_WORDS } from "./vocabulary.ts";
-import { describeRange } from "./time.ts";
-import type { CostBasis } from "../analytics/dataset.ts";
 
 export { headerWords, matchValues, MAX_NAMED_VALUE, normText, resolveDimension } from "./signals.ts";
 export type { ValueIndex } from "./signals.ts";
@@ -503,11 +501,6 @@ export function accountWords(sig: Signals, parts: ReadingPart[], extra: string[]
     ...extra,
   ];
   return makeReading(parts, unusedWords(sig.text, used));
-}
-
-/** Content words of a question that the planner has no use for at all (for tests and the LLM route). */
-export function questionContentWords(question: string): string[] {
-  return contentWords(normText(question));
 }
 
 /** The same dates one year earlier. */

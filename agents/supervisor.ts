@@ -325,17 +325,16 @@ async function answerData(
   }
   if (outcome.kind === "unknown") {
     const text = `${outcome.message}\n\nYou could ask:\n${outcome.suggestions.map((x) => `- ${x}`).join("\n")}`;
-    return { reply: reply("out_of_scope", "supervisor", text, readingOf(outcome)), memory };
+    return {
+      reply: reply("out_of_scope", "supervisor", text, outcome.reading ? { reading: outcome.reading } : {}),
+      memory,
+    };
   }
   if (outcome.reading.unused.length && isBare(outcome)) {
     const text = clarifyText(outcome.reading.unused, values, meta);
     return { reply: reply("out_of_scope", "supervisor", text, { reading: outcome.reading }), memory };
   }
   return await runPlan(env, session, meta, question, outcome, intent, progress, memory);
-}
-
-function readingOf(outcome: PlanOutcome): Partial<AgentReply> {
-  return outcome.kind !== "missing_value" && outcome.reading ? { reading: outcome.reading } : {};
 }
 
 /** A plan that is only the default (all cost, all data): nothing of the question was understood. */

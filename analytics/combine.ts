@@ -55,16 +55,24 @@ export function periodKeyColumns(names: string[]): number[] {
   return [first, ...rest];
 }
 
+/** Bytes scanned between two calls of the caller's pace function. */
+const SCAN_STEP = 4 << 20;
+
+/** A pace function that never waits (pure callers and tests). */
+const noPace = () => Promise.resolve();
+
 /**
  * Calls `row` for each data row with its byte range and the values of the fields at `keys`
- * (quotes removed), in order.
+ * (quotes removed), in order. `pace` is awaited every 4 MiB, so a server lets other requests in
+ * while a large file is scanned.
  */
-export function scanRows(
+export async function scanRows(
   bytes: Uint8Array,
   from: number,
   keys: number[],
   row: (start: number, end: number, key: string[]) => void,
-): void {
+  pace: () => Promise<void> = noPace,
+): Promise<void> {
   const want = new Map(keys.map((k, i) => [k, i]));
   const decoder = new TextDecoder();
   let start = from;
@@ -78,7 +86,12 @@ export function scanRows(
       key[at] = decoder.decode(bytes.subarray(fieldStart, i)).replace(/^"|"$/g, "").replace(/""/g, '"');
     }
   };
+  let paceAt = from + SCAN_STEP;
   for (let i = from; i < bytes.byteLength; i++) {
+    if (i >= paceAt) {
+      await pace();
+      paceAt += SCAN_STEP;
+    }
     const b = bytes[i];
     if (b === 0x22) quoted = !quoted;
     else if (!quoted && b === 0x2c) {
@@ -100,38 +113,41 @@ export function scanRows(
   }
 }
 
-/** The period keys of a CSV's rows, and how many rows it has. */
-export function periodsOf(bytes: Uint8Array): { periods: Set<string>; rows: number } {
+/** What one pass over a CSV finds: its rows, the billing periods they belong to, and the sum of a cost column. */
+export interface FileSummary {
+  rows: number;
+  periods: Set<string>;
+  /** Sum of `costColumn` read as numbers ("1,234.50" and "$2,000" too); null without that column. */
+  total: number | null;
+}
+
+/** Rows, billing periods and the total of `costColumn` of a CSV, in one paced pass. */
+export async function summarizeCsv(
+  bytes: Uint8Array,
+  costColumn: string | null,
+  pace: () => Promise<void> = noPace,
+): Promise<FileSummary> {
   const { names, end } = headerOf(bytes);
-  const keys = periodKeyColumns(names);
+  const periodKeys = periodKeyColumns(names);
+  const costAt = costColumn === null ? -1 : names.indexOf(costColumn);
+  const keys = costAt >= 0 ? [...periodKeys, costAt] : periodKeys;
   const periods = new Set<string>();
   let rows = 0;
-  scanRows(bytes, end, keys, (_s, _e, key) => {
+  let sum = 0;
+  await scanRows(bytes, end, keys, (_s, _e, key) => {
     rows++;
-    if (keys.length && key[0]) periods.add(periodLabel(key));
-  });
-  return { periods, rows };
+    if (periodKeys.length && key[0]) periods.add(periodLabel(key.slice(0, periodKeys.length)));
+    if (costAt >= 0) {
+      const n = Number(key[keys.length - 1].trim().replace(/^(-?)\$/, "$1").replace(/,(?=\d{3}(\D|$))/g, ""));
+      if (Number.isFinite(n)) sum += n;
+    }
+  }, pace);
+  return { rows, periods, total: costAt >= 0 ? Math.round(sum * 1e6) / 1e6 : null };
 }
 
 /** A period key for people: "2025-03 · AWS · 123456789012". */
 function periodLabel(key: string[]): string {
   return [key[0].slice(0, 10).replace(/^(\d{4}-\d{2})-01$/, "$1"), ...key.slice(1)].filter(Boolean).join(" · ");
-}
-
-/**
- * The sum of one column of a CSV, read as numbers (quoted thousands separators and a leading
- * "$" allowed), or null when the column is missing.
- */
-export function columnTotal(bytes: Uint8Array, column: string): number | null {
-  const { names, end } = headerOf(bytes);
-  const at = names.indexOf(column);
-  if (at < 0) return null;
-  let sum = 0;
-  scanRows(bytes, end, [at], (_s, _e, [v]) => {
-    const n = Number(v.trim().replace(/^(-?)\$/, "$1").replace(/,(?=\d{3}(\D|$))/g, ""));
-    if (Number.isFinite(n)) sum += n;
-  });
-  return Math.round(sum * 1e6) / 1e6;
 }
 
 /** Joins CSV parts that share one header into one CSV (the header once). */
@@ -162,29 +178,30 @@ export function assertSameColumns(have: string[], got: string[], name: string): 
 }
 
 /**
- * The existing CSV with the rows of `replaced` periods left out, then the new rows: what the
- * dataset becomes when `added` is appended.
+ * The existing CSV with the rows of the periods `added` brings again left out, then the new
+ * rows: what the dataset becomes when `added` (whose periods are `incoming`) is appended.
  */
-export function appendCsv(existing: Uint8Array, added: Uint8Array, addedName: string): {
-  bytes: Uint8Array;
-  replaced: Set<string>;
-  dropped: number;
-} {
+export async function appendCsv(
+  existing: Uint8Array,
+  added: Uint8Array,
+  addedName: string,
+  incoming: Set<string>,
+  pace: () => Promise<void> = noPace,
+): Promise<{ bytes: Uint8Array; replaced: Set<string>; dropped: number }> {
   const old = headerOf(existing);
   const next = headerOf(added);
   assertSameColumns(old.names, next.names, addedName);
   const keys = periodKeyColumns(old.names);
-  const incoming = keys.length ? periodsOf(added).periods : new Set<string>();
   const kept: Uint8Array[] = [existing.subarray(0, old.end)];
   const replaced = new Set<string>();
   let dropped = 0;
-  scanRows(existing, old.end, keys, (s, e, key) => {
+  await scanRows(existing, old.end, keys, (s, e, key) => {
     const label = keys.length && key[0] ? periodLabel(key) : null;
     if (label && incoming.has(label)) {
       replaced.add(label);
       dropped++;
     } else kept.push(existing.subarray(s, e));
-  });
+  }, pace);
   const lastKept = kept[kept.length - 1];
   const needsBreak = lastKept.byteLength && lastKept[lastKept.byteLength - 1] !== 0x0a;
   return {

@@ -109,7 +109,8 @@ function seriesIncidents(
     actual: c.after,
     expected: c.before,
     impact: c.after - c.before,
-    severity: severity((c.after - c.before) * 30, meanDaily * 30 / 4),
+    // A level change weighs four days of its daily change (a month of it against a week of the bill).
+    severity: severity((c.after - c.before) * 4, meanDaily),
     score: 0,
     anomalies: [],
   }));

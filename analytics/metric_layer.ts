@@ -417,7 +417,10 @@ export function missingFor(
   return [...need].filter((f) => resolve(f) === null);
 }
 
-/** A resolver that throws on a missing column (call {@link missingFor} first). */
+/**
+ * A resolver that always answers: a missing column reads as SQL `NULL` (an optional column such
+ * as `InvoiceIssuerName`); call {@link missingFor} first for the columns a measure needs.
+ */
 export function strictResolver(resolve: ColumnResolver): (f: FocusField) => string {
   return (f) => resolve(f) ?? "NULL";
 }

@@ -30,3 +30,13 @@ export function q(name: string): string {
 export function lit(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
 }
+
+/**
+ * The name inside a quoted SQL identifier ({@link q} undone).
+ *
+ * @example
+ * unquote('"a""b"') // → 'a"b'
+ */
+export function unquote(quoted: string): string {
+  return quoted.slice(1, -1).replaceAll('""', '"');
+}

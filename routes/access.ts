@@ -139,6 +139,10 @@ export async function mayReadMetrics(config: Config, c: Context<AppEnv>): Promis
   if (!config.metricsToken) return accessMode(config) !== "keys";
   const m = (c.req.header("authorization") ?? "").match(/^Bearer\s+(\S{1,512})$/i);
   if (!m) return false;
-  // Compared by digest, so the comparison takes the same time whatever the guess.
-  return (await sha256Hex(m[1])) === (await sha256Hex(config.metricsToken));
+  // Compared by digest, so the comparison takes the same time whatever the guess; the token's
+  // own digest is computed once.
+  tokenDigests.set(config.metricsToken, tokenDigests.get(config.metricsToken) ?? sha256Hex(config.metricsToken));
+  return (await sha256Hex(m[1])) === (await tokenDigests.get(config.metricsToken));
 }
+
+const tokenDigests = new Map<string, Promise<string>>();

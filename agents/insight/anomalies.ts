@@ -95,12 +95,12 @@ async function scan(ctx: InsightContext): Promise<InsightOutput> {
     from: report.start,
     minImpact,
   });
-  const checks = crossChecks(found.incidents.slice(0, CROSS_CHECKED), total, split);
   const inReport = (i: Incident) =>
     i.start < report.end &&
     (i.kind === "launch" || i.kind === "step" ? i.start >= report.start : i.end >= report.start);
   const dismissed = ctx.dismissed ?? new Set<string>();
   const incidents = found.incidents.filter((i) => inReport(i) && !dismissed.has(i.id));
+  const checks = crossChecks(incidents.slice(0, CROSS_CHECKED), total, split);
   const purchases = await listPurchases(ctx, scoped.plan, report, minImpact * 10);
   // A trend worth naming moves the daily cost by a material amount over the data's span.
   const trends = found.trends.filter((t) => Math.abs(t.perDay * total.dates.length) >= minImpact)

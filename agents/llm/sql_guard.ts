@@ -14,6 +14,7 @@
  */
 import { type Engine, tableNames } from "../../analytics/engine.ts";
 import { SecurityError } from "../../errors.ts";
+import { unquote } from "../../analytics/sql.ts";
 
 /** Most rows a model's query returns (the model sees 40; the user's table shows the rest). */
 export const MAX_LLM_ROWS = 5000;
@@ -117,7 +118,7 @@ export function tokenTexts(sql: string, tokens: { offsets: number[]; types: numb
 
 /** An identifier's name: unquoted, lower case. */
 function identName(t: Token): string {
-  return (t.text.startsWith('"') ? t.text.slice(1, -1).replaceAll('""', '"') : t.text).toLowerCase();
+  return (t.text.startsWith('"') ? unquote(t.text) : t.text).toLowerCase();
 }
 
 /** The arguments of the call whose "(" is at `open`, as token lists. */

@@ -7,8 +7,7 @@
  * Used by the tests and by `deno task bench` (precision and recall per event type).
  * @module
  */
-import { mulberry32 } from "../../analytics/random.ts";
-import { normal } from "../../analytics/random.ts";
+import { mulberry32, normal } from "../../analytics/random.ts";
 import type { Incident, Trend } from "../../analytics/incidents.ts";
 
 /** A planted event. */
