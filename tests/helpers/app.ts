@@ -108,3 +108,12 @@ export async function kvKeys(kv: Deno.Kv): Promise<string[]> {
   for await (const e of kv.list({ prefix: [] })) if (e.key[0] !== "ratelimit") out.push(JSON.stringify(e.key));
   return out.sort();
 }
+
+/**
+ * Waits for the next clock minute when less than `ms` is left of this one: rate limits count
+ * per clock minute, so a test of a limit must not straddle two.
+ */
+export async function untilMinuteHasRoom(ms: number): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < ms) await new Promise((r) => setTimeout(r, left + 50));
+}

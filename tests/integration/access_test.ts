@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { checkRateLimits } from "../../memory/rate_limit.ts";
 import { RateLimitError } from "../../errors.ts";
-import { engineTest, jsonReq, testApp, uploadReq } from "../helpers/app.ts";
+import { engineTest, jsonReq, testApp, untilMinuteHasRoom, uploadReq } from "../helpers/app.ts";
 
 const KEY_A = "key-a-0123456789";
 const KEY_B = "key-b-9876543210";
@@ -123,6 +123,8 @@ Deno.test({
   name: "rate limits: the next question over the limit gets 429 with Retry-After; other clients are unaffected",
   ...engineTest,
   async fn() {
+    // Limits count per clock minute: start well inside one, so every request of the test falls in it.
+    await untilMinuteHasRoom(10_000);
     const limited = await testApp({ apiKeys: [KEY_A, KEY_B], rateQueriesPerMin: 3, rateSessionsPerMin: 2 });
     try {
       const id = (await (await limited.app.request("/session/create", bearer(KEY_A, { method: "POST" }))).json())

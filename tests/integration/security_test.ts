@@ -10,7 +10,16 @@ import { ENV_VARS } from "../../config.ts";
 import { Engine, tableNames } from "../../analytics/engine.ts";
 import { guardSql } from "../../agents/llm/sql_guard.ts";
 import { QueryBudgetError, SecurityError } from "../../errors.ts";
-import { engineTest, jsonReq, loadTable, newSession, plainTableSql, sharedEngine, testApp } from "../helpers/app.ts";
+import {
+  engineTest,
+  jsonReq,
+  loadTable,
+  newSession,
+  plainTableSql,
+  sharedEngine,
+  testApp,
+  untilMinuteHasRoom,
+} from "../helpers/app.ts";
 
 const KEY = "k-security-test-0123456789";
 const bearer = (init: RequestInit = {}, key = KEY): RequestInit => ({
@@ -38,6 +47,7 @@ Deno.test({
   name: "rate limits: 120 concurrent questions with one key and a limit of 60 get exactly 60 answers",
   ...engineTest,
   async fn() {
+    await untilMinuteHasRoom(10_000);
     const app = await testApp({ apiKeys: [KEY], rateQueriesPerMin: 60 });
     try {
       const created = await app.app.request("/session/create", bearer({ method: "POST" }));
