@@ -190,8 +190,10 @@ function mergeParts(answered: { part: string; result: SupervisorResult }[], skip
   };
 }
 
+// "fine", "known" and "ok" dismiss only with a subject ("that one is fine"): a bare "ok" is an
+// acknowledgement, not a verdict on an incident.
 const EXPECTED =
-  /^(?:that(?: one)?|this(?: one)?|it|the (?:first|top) one|number (\d+)|#(\d+))?\s*(?:is|was|'s)?\s*(?:expected|planned|fine|known|ok|not an anomaly)\b|^(?:dismiss|ignore)\s+(?:that|it|this|the (?:first|top) one|number (\d+)|#(\d+)|(inc-[\w-]+))/i;
+  /^(?:(?:that(?: one)?|this(?: one)?|it|the (?:first|top) one|number (\d+)|#(\d+))\s*(?:is|was|'s)?\s*(?:expected|planned|fine|known|ok|not an anomaly)|(?:expected|planned|not an anomaly))\b|^(?:dismiss|ignore)\s+(?:that|it|this|the (?:first|top) one|number (\d+)|#(\d+)|(inc-[\w-]+))/i;
 
 /**
  * "That one is expected", "dismiss #2", "dismiss inc-…": stores the dismissal of an incident the

@@ -96,6 +96,11 @@ Deno.test({
     const id = await uploaded(labelledCsv(7));
     const first = await askOk<Body>(app, id, "any anomalies in 2025?");
     const ids = first.result!.rows.map((r) => String(r[0]));
+    // A bare acknowledgement is not a dismissal.
+    for (const q of ["ok", "fine", "ok thanks"]) {
+      const ack = await askOk<Body>(app, id, q);
+      assert.doesNotMatch(ack.response, /is expected\. It will not be reported/, q);
+    }
     const ok = await askOk<Body>(app, id, "that one is expected");
     assert.match(ok.response, new RegExp(`incident ${ids[0]} is expected`));
     const r = await app.request(`/session/${id}/anomalies/${ids[1]}/dismiss`, { method: "POST" });
