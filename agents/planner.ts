@@ -127,8 +127,10 @@ export interface Signals {
 /** Stage 1: reads the signals of a question. */
 export function readSignals(question: string, ctx: PlannerContext): Signals {
   const { meta, values } = ctx;
-  const text = correctTypos(normText(question), vocabularyFor(meta, values));
-  const notes: string[] = [];
+  const asked = normText(question);
+  const text = correctTypos(asked, vocabularyFor(meta, values));
+  // A corrected word is said, so a word read as another ("pipeline" as "timeline") is never silent.
+  const notes = typoNotes(asked, text);
   const anchor = meta.dateRange?.end ?? new Date().toISOString().slice(0, 10);
   const time = parseTime(text, anchor);
   let textNoTime = text;
@@ -177,6 +179,15 @@ export function readSignals(question: string, ctx: PlannerContext): Signals {
     notes,
     missingService: missingService(textNoTime, matches, values),
   };
+}
+
+/** "I read 'regoin' as 'region'." for each word typo correction changed. */
+function typoNotes(asked: string, corrected: string): string[] {
+  const before = asked.split(" ");
+  const after = corrected.split(" ");
+  if (before.length !== after.length) return [];
+  const changed = [...new Set(before.map((w, i) => (w !== after[i] ? `'${w}' as '${after[i]}'` : "")).filter(Boolean))];
+  return changed.length ? [`I read ${changed.join(", ")} (a typo?).`] : [];
 }
 
 function valueFilters(

@@ -336,7 +336,8 @@ export function detectTopN(t: string): Found<{ n: number; order: "desc" | "asc" 
   const numWord = "(\\d+|" + Object.keys(NUMBER_WORDS).join("|") + ")";
   const rank = "(top|largest|biggest|highest|most expensive|costliest|bottom|smallest|lowest|cheapest|least expensive)";
   // "top 5 services" and "the 3 most expensive accounts"
-  const m = t.match(new RegExp(`\\b${rank}\\s+${numWord}?\\s*([a-z]+)?`));
+  // The rank word may end the question ("which region was the most expensive?").
+  const m = t.match(new RegExp(`\\b${rank}(?:\\s+${numWord})?(?:\\s+([a-z]+))?\\b`));
   const before = t.match(new RegExp(`\\b${numWord}\\s+${rank}\\b`));
   if (!m && !before) return { value: null, used: [] };
   const word = (m ?? before)![before && !m?.[2] ? 2 : 1];

@@ -308,6 +308,7 @@ const FULLY_READ = [
   "monthly cost by service and region",
   "how much tax did we pay?",
   "average daily cost last month",
+  "which region was the most expensive?",
 ];
 
 t("no false alarms: everyday questions are read in full", async () => {
@@ -321,6 +322,12 @@ t("no false alarms: everyday questions are read in full", async () => {
   assert.deepEqual(flagged, []);
   const list = await ask(id, "list all services");
   assert.equal(list.plan?.basis, "effective", "'list' alone is a verb, not the list cost basis");
+});
+
+t("a word typo correction changed is said: 'pipeline' is not silently read as 'timeline'", async () => {
+  const b = await ask(await session(null), "what did the frobozz pipeline cost in May?");
+  assert.match(b.response, /I read 'pipeline' as 'timeline' \(a typo\?\)/);
+  assert.match(b.response, /I did not use 'frobozz'/);
 });
 
 t("reading: every answer says how the question was read, and the page schema documents it", async () => {
