@@ -72,6 +72,10 @@ export function buildApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     });
   });
 
+  app.use("*", (_c, next) => {
+    deps.drain.refuseIfDraining();
+    return next();
+  });
   app.use("*", hostGuard(deps.config));
   // JSON bodies are small: refused past 64 KiB as they arrive, before parsing, the session
   // lookup or the rate limit (uploads have their own limit, MAX_UPLOAD_MB, in the upload route).

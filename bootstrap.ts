@@ -10,6 +10,7 @@ import { createGroqClient } from "./agents/llm/client.ts";
 import type { LlmSettings } from "./agents/llm/agent.ts";
 import { ensureSample } from "./agents/data_loader.ts";
 import { ChartRenderer } from "./analytics/charts/renderer.ts";
+import { Drain } from "./routes/drain.ts";
 import { Engine } from "./analytics/engine.ts";
 import { buildApp } from "./app.ts";
 import type { Config } from "./config.ts";
@@ -69,6 +70,7 @@ export async function startApp(
     log,
     metrics: new Metrics(),
     sampleDatasetId: null,
+    drain: new Drain(),
     anomalyMinImpact: config.anomalyMinImpact,
   };
   deps.sampleDatasetId = await ensureSample(deps, config.samplePath, {

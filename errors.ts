@@ -139,3 +139,10 @@ export function toHttpError(
     headers: {},
   };
 }
+
+/** The server is shutting down and takes no new work: 503 (the client tries again elsewhere or later). */
+export class UnavailableError extends AppError {
+  constructor(message: string) {
+    super(message, 503, "unavailable");
+  }
+}

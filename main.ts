@@ -51,10 +51,12 @@ const server = Deno.serve({
 async function shutdown(signal: string) {
   deps.log.log("info", "shutting down", { signal });
   if (sweeper !== undefined) clearInterval(sweeper);
-  // shutdown() stops accepting and waits for requests in flight (an abort signal would reset
-  // them); a stuck request gets a grace period, then KV and the engine close regardless.
+  // New requests get a 503 while the uploads in flight finish (shutdown() would cut bodies still
+  // streaming in); then shutdown() stops accepting and waits for the rest (an abort signal would
+  // reset them). A stuck request gets a grace period, then KV and the engine close regardless.
+  deps.drain.start();
   const grace = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), SHUTDOWN_GRACE_MS));
-  if (await Promise.race([server.shutdown(), grace]) === "timeout") {
+  if (await Promise.race([deps.drain.idle().then(() => server.shutdown()), grace]) === "timeout") {
     deps.log.log("warn", "shutdown grace period over, closing with requests in flight", { ms: SHUTDOWN_GRACE_MS });
   }
   await running.close();

@@ -4,20 +4,32 @@
  * leaves nothing visible behind.
  * @module
  */
-import { type CsvLimits, normaliseCsv } from "../analytics/csv_input.ts";
+import { createHash } from "node:crypto";
+import { type CsvLimits, normaliseCsv, normaliseStream } from "../analytics/csv_input.ts";
+import { csvSlices, readAhead } from "../analytics/csv_slices.ts";
+import { ValidationError } from "../errors.ts";
 import type { DatasetMeta } from "../analytics/dataset.ts";
 import { ingestCsv } from "../analytics/ingest.ts";
 import { archiveParts } from "../analytics/archive.ts";
-import { appendCsv, type DatasetFile, headerOf, joinParts, sha256, summarizeCsv } from "../analytics/combine.ts";
+import {
+  appendCsv,
+  CsvSummarizer,
+  type DatasetFile,
+  headerOf,
+  joinParts,
+  sha256,
+  summarizeCsv,
+} from "../analytics/combine.ts";
 import { detectSchema } from "../analytics/schema.ts";
 import { isParquet, parquetToCsv } from "../analytics/parquet.ts";
 import {
   commitDataset,
+  DatasetWriter,
   deleteDataset,
   deleteDatasetIfPrivate,
   getDatasetMeta,
   readDatasetBytes,
-  writeDatasetBytes,
+  streamDatasetBytes,
 } from "../memory/datasets.ts";
 import { keys } from "../memory/keys.ts";
 import { pacer } from "../memory/blobs.ts";
@@ -26,6 +38,8 @@ import type { AgentEnv } from "./supervisor.ts";
 /** Limits for one upload. */
 export interface UploadLimits extends CsvLimits {
   maxRows: number;
+  /** Bytes of one slice read into the engine at a time (default 4 MiB, `SLICE_BYTES`). */
+  sliceBytes?: number;
 }
 
 /** Keeps only a harmless display name: no path, no control characters, bounded length. */
@@ -48,47 +62,86 @@ export async function importCsv(
   limits: UploadLimits,
   opts: { sessionId?: string; shared?: boolean; files?: DatasetFile[] } = {},
 ): Promise<DatasetMeta> {
-  const { bytes: checked, info } = await normaliseCsv(bytes, limits, pacer());
-  return await loadChecked(env, name, checked, info.header.length, limits, opts);
+  const { bytes: checked } = await normaliseCsv(bytes, limits, pacer());
+  return await loadDataset(env, name, csvSlices([checked], limits.sliceBytes), limits, opts);
 }
 
-/** {@link importCsv} for bytes {@link normaliseCsv} has already checked (with its header's field count). */
-async function loadChecked(
+/**
+ * Loads line-aligned slices of a checked CSV as a new dataset: each slice is stored (gzip
+ * chunks in KV) and read into the engine as it passes, and the dataset becomes visible in one
+ * commit after the last. `files` is read once the slices are all read (a stream's summary).
+ */
+async function loadDataset(
   env: AgentEnv,
   name: string,
-  checked: Uint8Array,
-  headerFields: number,
+  slices: AsyncIterable<Uint8Array>,
   limits: UploadLimits,
-  opts: { sessionId?: string; shared?: boolean; files?: DatasetFile[] },
+  opts: { sessionId?: string; shared?: boolean; files?: DatasetFile[] | (() => Promise<DatasetFile[]>) },
 ): Promise<DatasetMeta> {
   const id = crypto.randomUUID();
-  // The engine copies the file into DuckDB's heap and hands the buffer back; storing it (gzip +
-  // KV on this thread) then overlaps the load in the worker. The file exists twice at most.
-  const csv = await env.engine.attach(id, checked);
-  const storing = writeDatasetBytes(env.kv, id, csv);
-  storing.catch(() => {}); // awaited below; a failure there must not go unhandled meanwhile
+  const store = await DatasetWriter.open(env.kv, id);
+  async function* stored() {
+    for await (const slice of slices) {
+      await store.write(slice);
+      yield slice;
+    }
+  }
   try {
-    const ingested = await ingestCsv(env.engine, id, safeDisplayName(name), csv.byteLength, {
+    const ingested = await ingestCsv(env.engine, id, safeDisplayName(name), readAhead(stored()), {
       maxRows: limits.maxRows,
-      headerFields,
     });
-    const chunks = await storing;
-    const meta: DatasetMeta = {
-      ...ingested,
-      chunks,
-      shared: opts.shared ?? false,
-      ...(opts.files ? { files: opts.files } : {}),
-    };
+    const chunks = await store.close();
+    const files = typeof opts.files === "function" ? await opts.files() : opts.files;
+    const meta: DatasetMeta = { ...ingested, chunks, shared: opts.shared ?? false, ...(files ? { files } : {}) };
     const previous = await commitDataset(env.kv, meta, opts.sessionId);
     if (previous && previous !== id) await dropDatasetIfPrivate(env, previous);
     return meta;
   } catch (e) {
+    await store.abort();
     await env.engine.unload(id).catch(() => {});
-    // Delete only after the store finished, or chunks written later would outlive the delete.
-    await storing.catch(() => {});
     await deleteDataset(env.kv, id).catch(() => {});
     throw e;
   }
+}
+
+/**
+ * An upload read as it arrives (a CSV body, or the inflated `.csv.gz`): checked, summarised,
+ * stored and loaded slice by slice, so memory does not grow with the file. Replaces the
+ * session's data.
+ */
+export async function importStream(
+  env: AgentEnv,
+  name: string,
+  chunks: AsyncIterable<Uint8Array>,
+  limits: UploadLimits,
+  opts: { sessionId: string },
+): Promise<UploadOutcome> {
+  const summary = new CsvSummarizer(costColumnOf);
+  const hash = createHash("sha256");
+  const pace = pacer();
+  async function* checked() {
+    for await (const slice of csvSlices(normaliseStream(chunks, limits), limits.sliceBytes)) {
+      hash.update(slice);
+      await summary.add(slice, pace);
+      if (summary.rows > limits.maxRows) {
+        throw new ValidationError(
+          `The file has more than ${limits.maxRows} rows; at most ${limits.maxRows} are accepted.`,
+          422,
+        );
+      }
+      yield slice;
+    }
+  }
+  const file = (): DatasetFile => {
+    const { rows, total, periods } = summary.result;
+    return { name: safeDisplayName(name), rows, total, periods: [...periods].sort(), hash: hash.digest("hex") };
+  };
+  let added: DatasetFile | null = null;
+  const meta = await loadDataset(env, name, checked(), limits, {
+    sessionId: opts.sessionId,
+    files: () => Promise.resolve([added = file()]),
+  });
+  return { meta, added: [added ?? file()], replaced: [], unchanged: false };
 }
 
 /** What an upload did to the session's data. */
@@ -133,7 +186,7 @@ export async function importUpload(
     // One checked file loads as it is; joined parts are checked once more as a whole (their line
     // ends may differ from part to part).
     const meta = parts.length === 1
-      ? await loadChecked(env, name, parts[0].bytes, parts[0].headerFields, limits, into)
+      ? await loadDataset(env, name, csvSlices([parts[0].bytes], limits.sliceBytes), limits, into)
       : await importCsv(env, name, joinParts(parts), limits, into);
     return { meta, added, replaced: [], unchanged: false };
   }
@@ -164,26 +217,30 @@ export async function importUpload(
 
 /** The column a file's cost comes from, as format detection reads its header (null: none found). */
 function costColumn(bytes: Uint8Array): string | null {
-  const names = headerOf(bytes).names;
+  return costColumnOf(headerOf(bytes).names);
+}
+
+/** {@link costColumn} from a header's names. */
+function costColumnOf(names: string[]): string | null {
   const schema = detectSchema(names.map((name) => ({ name, type: "VARCHAR" })));
   return schema?.sources.BilledCost ?? schema?.sources.EffectiveCost ?? null;
 }
 
 /**
- * The parts of an upload as checked CSV (with their header's field count): the archive's
+ * The parts of an upload as checked CSV: the archive's
  * entries, or the file itself; Parquet read as CSV.
  */
 async function uploadParts(
   name: string,
   bytes: Uint8Array,
   limits: UploadLimits & { maxBytes: number },
-): Promise<{ name: string; bytes: Uint8Array; headerFields: number }[]> {
+): Promise<{ name: string; bytes: Uint8Array }[]> {
   const raw = archiveParts(bytes, limits.maxBytes, name) ?? [{ name, bytes }];
-  const out: { name: string; bytes: Uint8Array; headerFields: number }[] = [];
+  const out: { name: string; bytes: Uint8Array }[] = [];
   for (const p of raw) {
     const text = isParquet(p.bytes) ? await parquetToCsv(p.bytes, pacer()) : p.bytes;
     const checked = await normaliseCsv(text, limits, pacer());
-    out.push({ name: p.name, bytes: checked.bytes, headerFields: checked.info.header.length });
+    out.push({ name: p.name, bytes: checked.bytes });
   }
   return out;
 }
@@ -241,11 +298,9 @@ export function reprofileDataset(env: AgentEnv, meta: DatasetMeta): Promise<Data
 const reprofiling = new WeakMap<AgentEnv, Map<string, Promise<DatasetMeta>>>();
 
 async function reprofile(env: AgentEnv, meta: DatasetMeta): Promise<DatasetMeta> {
-  const bytes = await readDatasetBytes(env.kv, meta);
   await env.engine.unload(meta.id);
   env.values.delete(meta.id);
-  await env.engine.attach(meta.id, bytes);
-  const fresh = await ingestCsv(env.engine, meta.id, meta.name, bytes.byteLength);
+  const fresh = await ingestCsv(env.engine, meta.id, meta.name, csvSlices(streamDatasetBytes(env.kv, meta)));
   const next: DatasetMeta = { ...fresh, createdAt: meta.createdAt, chunks: meta.chunks, shared: meta.shared };
   await env.kv.set(keys.dataset(meta.id), next);
   return next;

@@ -7,7 +7,7 @@ import { type DatasetMeta, INGEST_VERSION } from "../analytics/dataset.ts";
 import type { Engine } from "../analytics/engine.ts";
 import { EngineError, ValidationError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { getDatasetMeta, readDatasetBytes } from "../memory/datasets.ts";
+import { getDatasetMeta, streamDatasetBytes } from "../memory/datasets.ts";
 import { dismissedIncidents, dismissIncident } from "../memory/dismissals.ts";
 import type { SessionRecord } from "../memory/sessions.ts";
 import { columnLabel, renderAnswer } from "./answer.ts";
@@ -63,7 +63,7 @@ export interface SupervisorResult {
 export async function openDataset(env: AgentEnv, datasetId: string): Promise<DatasetMeta> {
   let meta = await getDatasetMeta(env.kv, datasetId);
   if ((meta.version ?? 1) < INGEST_VERSION) meta = await reprofileDataset(env, meta);
-  await env.engine.ensure(meta, () => readDatasetBytes(env.kv, meta));
+  await env.engine.ensure(meta, () => Promise.resolve(streamDatasetBytes(env.kv, meta)));
   return meta;
 }
 

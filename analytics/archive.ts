@@ -36,6 +36,11 @@ function tooLarge(maxBytes: number): ValidationError {
 /** Names an archive of parts goes by (a `.tar.gz` has lost its `.gz` when inflated on arrival). */
 const ARCHIVE_NAME = /\.(zip|tar|tgz|tar\.gz)$/i;
 
+/** True for a file name an archive of parts has (.zip, .tar, .tgz, .tar.gz). */
+export function isArchiveName(name: string): boolean {
+  return ARCHIVE_NAME.test(name);
+}
+
 /**
  * The CSV and Parquet parts of a zip or tar archive (gzip parts inflated), or null when it is
  * not one. Only a file named as an archive is opened: a spreadsheet is a zip too, and is refused

@@ -14,6 +14,7 @@
 import { ValidationError } from "../errors.ts";
 import { parseHeader } from "./csv_input.ts";
 import { normName } from "./schema.ts";
+import { concatBytes } from "./bytes.ts";
 
 /** One file of a dataset. */
 export interface DatasetFile {
@@ -127,22 +128,65 @@ export async function summarizeCsv(
   costColumn: string | null,
   pace: () => Promise<void> = noPace,
 ): Promise<FileSummary> {
-  const { names, end } = headerOf(bytes);
-  const periodKeys = periodKeyColumns(names);
-  const costAt = costColumn === null ? -1 : names.indexOf(costColumn);
-  const keys = costAt >= 0 ? [...periodKeys, costAt] : periodKeys;
-  const periods = new Set<string>();
-  let rows = 0;
-  let sum = 0;
-  await scanRows(bytes, end, keys, (_s, _e, key) => {
-    rows++;
-    if (periodKeys.length && key[0]) periods.add(periodLabel(key.slice(0, periodKeys.length)));
-    if (costAt >= 0) {
-      const n = Number(key[keys.length - 1].trim().replace(/^(-?)\$/, "$1").replace(/,(?=\d{3}(\D|$))/g, ""));
-      if (Number.isFinite(n)) sum += n;
+  const summary = new CsvSummarizer(() => costColumn);
+  await summary.add(bytes, pace);
+  return summary.result;
+}
+
+/**
+ * {@link summarizeCsv} fed slice by slice (line-aligned, the first with the header), so a
+ * streamed upload is summarised as it passes. `costColumnOf` picks the cost column from the
+ * header's names.
+ */
+export class CsvSummarizer {
+  #costColumnOf: (names: string[]) => string | null;
+  #keys: number[] | null = null;
+  #periodKeys = 0;
+  #costAt = -1;
+  #rows = 0;
+  #sum = 0;
+  #periods = new Set<string>();
+
+  constructor(costColumnOf: (names: string[]) => string | null) {
+    this.#costColumnOf = costColumnOf;
+  }
+
+  /** Reads one more slice. */
+  async add(slice: Uint8Array, pace: () => Promise<void> = noPace): Promise<void> {
+    let from = 0;
+    if (!this.#keys) {
+      const { names, end } = headerOf(slice);
+      const periodKeys = periodKeyColumns(names);
+      const cost = this.#costColumnOf(names);
+      this.#costAt = cost === null ? -1 : names.indexOf(cost);
+      this.#periodKeys = periodKeys.length;
+      this.#keys = this.#costAt >= 0 ? [...periodKeys, this.#costAt] : periodKeys;
+      from = end;
     }
-  }, pace);
-  return { rows, periods, total: costAt >= 0 ? Math.round(sum * 1e6) / 1e6 : null };
+    const keys = this.#keys;
+    await scanRows(slice, from, keys, (_s, _e, key) => {
+      this.#rows++;
+      if (this.#periodKeys && key[0]) this.#periods.add(periodLabel(key.slice(0, this.#periodKeys)));
+      if (this.#costAt >= 0) {
+        const n = Number(key[keys.length - 1].trim().replace(/^(-?)\$/, "$1").replace(/,(?=\d{3}(\D|$))/g, ""));
+        if (Number.isFinite(n)) this.#sum += n;
+      }
+    }, pace);
+  }
+
+  /** Data rows read so far. */
+  get rows(): number {
+    return this.#rows;
+  }
+
+  /** What the slices read so far add up to. */
+  get result(): FileSummary {
+    return {
+      rows: this.#rows,
+      periods: this.#periods,
+      total: this.#costAt >= 0 ? Math.round(this.#sum * 1e6) / 1e6 : null,
+    };
+  }
 }
 
 /** A period key for people: "2025-03 · AWS · 123456789012". */
@@ -209,17 +253,6 @@ export async function appendCsv(
     replaced,
     dropped,
   };
-}
-
-/** Byte arrays joined into one. */
-export function concatBytes(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
 
 /** SHA-256 of bytes, hex. */

@@ -5,6 +5,7 @@
  * @module
  */
 import { ValidationError } from "../errors.ts";
+import { concatBytes } from "./bytes.ts";
 
 /** Limits applied to a CSV's shape. */
 export interface CsvLimits {
@@ -41,6 +42,15 @@ export function parseHeader(line: string): string[] {
   }
   out.push(cur);
   return out.map((s) => s.trim());
+}
+
+/** Fields of a CSV's header line (its first line that is not blank), split at commas outside quotes. */
+export function headerFieldsOf(bytes: Uint8Array): number {
+  let start = 0;
+  while (start < bytes.byteLength && isSpace(bytes[start])) start++;
+  let end = bytes.indexOf(0x0a, start);
+  if (end < 0) end = bytes.byteLength;
+  return parseHeader(new TextDecoder().decode(bytes.subarray(start, Math.min(end, start + (1 << 20))))).length;
 }
 
 /** Bytes scanned between two calls of the caller's pace function. */
@@ -96,6 +106,119 @@ export async function normaliseCsv(
   if (text.includes("\r\n") && /(^|[^\r])\n/.test(text)) text = text.replaceAll("\r\n", "\n");
   const header = checkShape(text, limits);
   return { bytes: new TextEncoder().encode(text), info: { encoding, header } };
+}
+
+/** What {@link normaliseStream} found, filled in as the stream is read. */
+export interface StreamInfo {
+  encoding: CsvInfo["encoding"];
+  /** The header's names, once the first line has passed. */
+  header: string[];
+}
+
+/**
+ * {@link normaliseCsv} for a stream: yields UTF-8 bytes with every line end written as LF
+ * (CR LF and a lone CR alike), without a BOM, checking each chunk as it passes (binary start,
+ * NUL bytes, the header's shape). UTF-16 with a BOM is transcoded; from the first chunk that is
+ * not valid UTF-8 on, text is read as Windows-1252 (the file cannot be held to look back).
+ * `info` is filled in as the stream is read. Throws the same errors as {@link normaliseCsv}.
+ */
+export async function* normaliseStream(
+  chunks: AsyncIterable<Uint8Array>,
+  limits: CsvLimits = DEFAULT_CSV_LIMITS,
+  info: StreamInfo = { encoding: "utf-8", header: [] },
+): AsyncGenerator<Uint8Array> {
+  const encoder = new TextEncoder();
+  const lineEnds = new LineEnds();
+  const scan = new TextScan();
+  let decoder: TextDecoder | null = null;
+  let first = true;
+  let header: Uint8Array | null = new Uint8Array(0);
+  let data = false;
+  for await (let chunk of chunks) {
+    if (!chunk.byteLength) continue;
+    if (first) {
+      first = false;
+      if (chunk[0] === 0xff && chunk[1] === 0xfe) [info.encoding, chunk] = ["utf-16le", chunk.subarray(2)];
+      else if (chunk[0] === 0xfe && chunk[1] === 0xff) [info.encoding, chunk] = ["utf-16be", chunk.subarray(2)];
+      else if (chunk.subarray(0, 8192).includes(0)) {
+        throw new ValidationError("The file looks binary, not like a CSV text file.", 415);
+      } else if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+      if (info.encoding !== "utf-8") decoder = new TextDecoder(info.encoding);
+    }
+    let out: Uint8Array;
+    if (decoder) out = encoder.encode(decoder.decode(chunk, { stream: true }));
+    else {
+      scan.push(chunk);
+      if (!scan.utf8 && info.encoding === "utf-8") {
+        info.encoding = "windows-1252";
+        decoder = new TextDecoder("windows-1252");
+      }
+      out = decoder ? encoder.encode(decoder.decode(chunk, { stream: true })) : chunk;
+    }
+    if (out.includes(0)) throw new ValidationError("The file contains NUL characters: not a CSV.", 415);
+    out = lineEnds.push(out);
+    if (header) {
+      header = concatBytes([header, out]);
+      const start = header.findIndex((b) => !isSpace(b));
+      if ((start < 0 || header.indexOf(0x0a, start) < 0) && header.byteLength < 1 << 20) continue;
+      info.header = checkShapeBytes(header, limits, true);
+      out = header;
+      header = null;
+      data = hasDataAfterHeader(out);
+    } else if (!data) data = out.some((b) => !isSpace(b));
+    yield out;
+  }
+  const tail = lineEnds.end();
+  if (header) {
+    header = concatBytes([header, tail]);
+    info.header = checkShapeBytes(header, limits);
+    yield header;
+    return;
+  }
+  if (tail.byteLength) yield tail;
+  if (!data) throw new ValidationError("The file has a header but no data rows.", 422);
+}
+
+/** True if a non-space byte follows the header line (a data row exists). */
+function hasDataAfterHeader(bytes: Uint8Array): boolean {
+  const start = bytes.findIndex((b) => !isSpace(b));
+  const nl = bytes.indexOf(0x0a, Math.max(start, 0));
+  return nl >= 0 && bytes.subarray(nl).some((b) => !isSpace(b));
+}
+
+/**
+ * Line ends rewritten as LF across chunk boundaries: CR LF becomes LF, a lone CR becomes LF. A
+ * CR at the end of a chunk waits for the next chunk's first byte.
+ */
+class LineEnds {
+  #heldCr = false;
+
+  push(part: Uint8Array): Uint8Array {
+    const cr = part.indexOf(13);
+    if (cr < 0 && !this.#heldCr) return part;
+    const out = new Uint8Array(part.byteLength + 1);
+    let n = 0;
+    let i = 0;
+    if (this.#heldCr) {
+      out[n++] = 0x0a;
+      if (part[0] === 0x0a) i = 1;
+      this.#heldCr = false;
+    }
+    for (; i < part.byteLength; i++) {
+      const b = part[i];
+      if (b !== 13) out[n++] = b;
+      else if (i + 1 === part.byteLength) this.#heldCr = true;
+      else {
+        out[n++] = 0x0a;
+        if (part[i + 1] === 0x0a) i++;
+      }
+    }
+    return out.subarray(0, n);
+  }
+
+  end(): Uint8Array {
+    return this.#heldCr ? new Uint8Array([0x0a]) : new Uint8Array(0);
+  }
 }
 
 /**
@@ -185,8 +308,11 @@ export function isUtf8(bytes: Uint8Array): boolean {
 
 const isSpace = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 
-/** {@link checkShape} on UTF-8 bytes, decoding only the header line. */
-function checkShapeBytes(bytes: Uint8Array, limits: CsvLimits): string[] {
+/**
+ * {@link checkShape} on UTF-8 bytes, decoding only the header line; `more` when the bytes are
+ * only the start of the file (whether data rows follow is not known yet).
+ */
+function checkShapeBytes(bytes: Uint8Array, limits: CsvLimits, more = false): string[] {
   let s = 0;
   while (s < bytes.byteLength && isSpace(bytes[s])) s++;
   let nl = bytes.indexOf(0x0a, s);
@@ -194,7 +320,7 @@ function checkShapeBytes(bytes: Uint8Array, limits: CsvLimits): string[] {
   const header = new TextDecoder().decode(bytes.subarray(s, nl)).replace(/\r$/, "");
   let d = nl;
   while (d < bytes.byteLength && isSpace(bytes[d])) d++;
-  return checkShape(header + (d < bytes.byteLength ? "\nx" : ""), limits);
+  return checkShape(header + (more || d < bytes.byteLength ? "\nx" : ""), limits);
 }
 
 function checkShape(text: string, limits: CsvLimits): string[] {

@@ -12,16 +12,27 @@ import { EngineError, QueryBudgetError } from "../errors.ts";
 import type { ResultSet } from "./arrow_json.ts";
 import type { EngineCall, EngineRequest, EngineResponse, SqlParam } from "./engine_protocol.ts";
 import { WorkerCalls } from "./worker_calls.ts";
+import { csvSlices, leadingLines, withPreamble } from "./csv_slices.ts";
 
 /** What the engine needs to know to (re)load a dataset. */
 export interface LoadableDataset {
   id: string;
   /**
-   * Statements that build the dataset's tables from its CSV file (attached while they run):
-   * the raw view over the file, then the canonical table.
+   * Statements run for each slice of the dataset's CSV, with the slice attached as the
+   * dataset's file (`tableNames(id).file`): they read it into the raw table.
    */
   setupSql: string[];
+  /** Statements run once after the last slice: the canonical table from the raw one. */
+  finishSql?: string[];
+  /** Lines a later slice needs in front of it (title lines and the header; default 1). */
+  preambleLines?: number;
 }
+
+/** A dataset's stored CSV: whole, or as a stream of chunks. */
+export type DatasetSource = Uint8Array | AsyncIterable<Uint8Array>;
+
+/** Input bytes read between two checkpoints (which compress the rows added meanwhile). */
+const CHECKPOINT_BYTES = 16 << 20;
 
 /** Options for {@link Engine.start}. */
 export interface EngineOptions {
@@ -79,6 +90,8 @@ interface Loaded {
   /** Bytes DuckDB measured for the dataset's tables (sum of what its statements left behind). */
   tables: number;
   used: number;
+  /** Being built (slices still coming): never evicted. */
+  building: boolean;
 }
 
 class EngineWorker {
@@ -109,6 +122,8 @@ class EngineWorker {
           else reject(new EngineError(`engine failed to start: ${msg.error}`, 503));
           return;
         }
+        // A worker whose database failed is replaced once its calls in flight are answered.
+        if (!msg.ok && msg.kind === "fatal") this.retire = true;
         this.#calls.settle(
           msg.id,
           msg.ok
@@ -118,7 +133,7 @@ class EngineWorker {
             : {
               error: msg.kind === "budget"
                 ? new QueryBudgetError(msg.error)
-                : new EngineError(msg.error, msg.kind === "input" ? 422 : 500),
+                : new EngineError(msg.error, msg.kind === "input" ? 422 : msg.kind === "fatal" ? 503 : 500),
             },
         );
       };
@@ -171,7 +186,7 @@ export class Engine {
   #where = new Map<string, Loaded>();
   #loading = new Map<string, Promise<void>>();
   /** How to load each dataset again (kept so a replaced worker's datasets come back on demand). */
-  #loaders = new Map<string, { ds: LoadableDataset; fetch: () => Promise<Uint8Array> }>();
+  #loaders = new Map<string, { ds: LoadableDataset; fetch: () => Promise<DatasetSource> }>();
   #budget: number;
   #opts: Required<Omit<EngineOptions, "workers" | "memoryMb">>;
   #restarts = 0;
@@ -222,6 +237,15 @@ export class Engine {
     old.stop();
   }
 
+  /** A call outside the query budget (loading, dropping); a worker retired meanwhile is replaced once idle. */
+  async #call(w: EngineWorker, req: EngineCall, transfer: Transferable[] = []): Promise<Reply> {
+    try {
+      return await w.call(req, transfer);
+    } finally {
+      if (w.retire && w.inflight.size === 0) this.#replace(w);
+    }
+  }
+
   /**
    * A query call under the budget: the worker cancels a slow query itself; a worker that does
    * not answer within the budget plus a grace period is replaced, and this call gets the budget
@@ -244,6 +268,11 @@ export class Engine {
       if (before && w.heap - before > this.#opts.recycleGrowthBytes) w.retire = true;
       if (w.retire && w.inflight.size === 0) this.#replace(w);
     }
+  }
+
+  /** Bytes of the workers' WebAssembly heaps, as their last replies said (a heap never shrinks). */
+  get heapBytes(): number {
+    return this.#workers.reduce((sum, w) => sum + w.heap, 0);
   }
 
   /** Number of datasets currently loaded. */
@@ -277,8 +306,8 @@ export class Engine {
 
   async #evictFor(bytes: number): Promise<void> {
     let total = this.loadedBytes;
-    // Datasets whose file is attached are being built: evicting them would fail their load.
-    const byAge = [...this.#where.entries()].filter(([, e]) => e.file === 0).sort((a, b) => a[1].used - b[1].used);
+    // Datasets being built: evicting them would fail their load.
+    const byAge = [...this.#where.entries()].filter(([, e]) => !e.building).sort((a, b) => a[1].used - b[1].used);
     for (const [id, e] of byAge) {
       if (total + bytes <= this.#budget) break;
       total -= e.tables;
@@ -292,61 +321,117 @@ export class Engine {
    * back without a copy: use the returned view, not `bytes`, afterwards.
    */
   async attach(datasetId: string, bytes: Uint8Array): Promise<Uint8Array> {
-    await this.#evictFor(bytes.byteLength);
-    const w = this.#pick();
+    const e = await this.#place(datasetId, bytes.byteLength);
     const { file } = tableNames(datasetId);
-    const size = bytes.byteLength;
-    const reply = await w.call({ op: "register", file, bytes }, [bytes.buffer as ArrayBuffer]);
-    w.datasets++;
-    this.#where.set(datasetId, { w, file: size, tables: 0, used: Date.now() });
+    const reply = await this.#call(e.w, { op: "register", file, bytes }, [bytes.buffer as ArrayBuffer]);
+    e.file = bytes.byteLength;
     return reply.bytes!;
   }
 
+  /** The dataset's place, pinning it to the least busy worker first if it has none. */
+  async #place(datasetId: string, bytes: number): Promise<Loaded> {
+    const placed = this.#where.get(datasetId);
+    if (placed) return placed;
+    await this.#evictFor(bytes);
+    const w = this.#pick();
+    w.datasets++;
+    const e = { w, file: 0, tables: 0, used: Date.now(), building: true };
+    this.#where.set(datasetId, e);
+    return e;
+  }
+
   /**
-   * Forgets an attached dataset's CSV file and the raw view over it (its tables stay, now
-   * compressed).
+   * Reads one slice of a dataset's CSV (a file of its own: header and rows) with `statements`,
+   * the slice attached as the dataset's file while they run; the buffer is handed to the worker.
+   */
+  async loadSlice(datasetId: string, bytes: Uint8Array, statements: string[]): Promise<void> {
+    const e = await this.#place(datasetId, bytes.byteLength);
+    e.used = Date.now();
+    const { file } = tableNames(datasetId);
+    const reply = await this.#call(e.w, { op: "slice", file, bytes, statements }, [bytes.buffer as ArrayBuffer]);
+    e.tables += reply.memory ?? 0;
+  }
+
+  /**
+   * Reads slices of a CSV (from {@link csvSlices}: the first starts with the header) into a
+   * dataset with `ds.setupSql` run per slice, a checkpoint every few tens of MB so that the rows
+   * added are compressed as the load goes, then `ds.finishSql`. `retry(error)` may repair the
+   * statements after a failed slice (true: read that slice again).
+   */
+  async loadSlices(
+    ds: LoadableDataset,
+    slices: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    opts: { preamble?: Uint8Array; retry?: (error: unknown, slice: number) => Promise<boolean> } = {},
+  ): Promise<void> {
+    let preamble = opts.preamble;
+    let sinceCheckpoint = 0;
+    let n = 0;
+    for await (const slice of slices) {
+      // One copy per attempt, handed to the worker (the slice itself may still be stored meanwhile).
+      const head = preamble;
+      const file = () => head ? withPreamble(head, slice) : slice.slice();
+      preamble ??= leadingLines(slice, ds.preambleLines ?? 1).slice();
+      for (;;) {
+        try {
+          await this.loadSlice(ds.id, file(), ds.setupSql);
+          break;
+        } catch (error) {
+          if (!opts.retry || !(await opts.retry(error, n))) throw error;
+        }
+      }
+      n++;
+      sinceCheckpoint += slice.byteLength;
+      if (sinceCheckpoint >= CHECKPOINT_BYTES) {
+        await this.setup(ds.id, ["CHECKPOINT"]);
+        sinceCheckpoint = 0;
+      }
+    }
+    await this.setup(ds.id, ds.finishSql ?? []);
+  }
+
+  /**
+   * Forgets an attached dataset's CSV file and drops its raw relation; the checkpoint then
+   * compresses its tables.
    */
   async detach(datasetId: string): Promise<void> {
     const e = this.#where.get(datasetId);
     if (!e) return;
     const { raw, file } = tableNames(datasetId);
-    await e.w.call({ op: "unregister", file });
     // DuckDB compresses in-memory tables when it checkpoints, which it does by itself only past
     // 16 MB of changes: a 20,000-row table stayed uncompressed at 8.8 MB instead of 0.5 MB.
     // (A checkpoint compresses any table of the worker; while two loads overlap on one worker,
     // the saving may be counted against the wrong one, which only ever over-counts.)
-    for (const sql of [`DROP VIEW IF EXISTS "${raw}"`, "CHECKPOINT"]) {
-      e.tables += (await e.w.call({ op: "exec", sql })).memory ?? 0;
-    }
+    e.tables += (await this.#call(e.w, { op: "release", file, raw })).memory ?? 0;
     e.file = 0;
+    e.building = false;
     e.tables = Math.max(0, e.tables);
   }
 
   /** Runs setup statements (views, tables) for an attached or loaded dataset, in order. */
   async setup(datasetId: string, statements: string[]): Promise<void> {
     const e = this.#entry(datasetId);
-    for (const sql of statements) e.tables += (await e.w.call({ op: "exec", sql })).memory ?? 0;
+    for (const sql of statements) e.tables += (await this.#call(e.w, { op: "exec", sql })).memory ?? 0;
   }
 
   /**
-   * Makes sure a stored dataset is loaded, fetching its CSV only when needed. Concurrent
-   * callers share one load.
+   * Makes sure a stored dataset is loaded, fetching its CSV only when needed (a whole file, or
+   * a stream read slice by slice). Concurrent callers share one load.
    */
-  ensure(ds: LoadableDataset, fetch: () => Promise<Uint8Array>): Promise<void> {
+  ensure(ds: LoadableDataset, fetch: () => Promise<DatasetSource>): Promise<void> {
     this.#loaders.delete(ds.id);
     this.#loaders.set(ds.id, { ds, fetch });
     // Loaders are small (a record and a closure); the oldest are forgotten past a few hundred.
     if (this.#loaders.size > 512) this.#loaders.delete(this.#loaders.keys().next().value!);
-    if (this.#where.has(ds.id)) {
+    let p = this.#loading.get(ds.id);
+    if (!p && this.#where.has(ds.id)) {
       this.#where.get(ds.id)!.used = Date.now();
       return Promise.resolve();
     }
-    let p = this.#loading.get(ds.id);
     if (!p) {
       p = (async () => {
-        await this.attach(ds.id, await fetch());
+        const source = await fetch();
         try {
-          await this.setup(ds.id, ds.setupSql);
+          await this.loadSlices(ds, csvSlices(source instanceof Uint8Array ? [source] : source));
         } catch (e) {
           await this.unload(ds.id);
           throw e;
@@ -417,7 +502,7 @@ export class Engine {
     this.#where.delete(datasetId);
     e.w.datasets--;
     const { raw, view, file } = tableNames(datasetId);
-    await e.w.call({ op: "drop", table: view, view: raw, file });
+    await this.#call(e.w, { op: "drop", table: view, view: raw, file });
   }
 
   /** Terminates all workers. */

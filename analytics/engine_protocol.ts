@@ -24,7 +24,11 @@ export type EngineRequest =
   }
   | { id: number; op: "tokenize"; sql: string }
   | { id: number; op: "exec"; sql: string }
-  | { id: number; op: "drop"; table: string; view: string; file: string };
+  | { id: number; op: "drop"; table: string; view: string; file: string }
+  /** Registers a slice of CSV as `file`, runs `statements` over it, forgets the file (one round trip). */
+  | { id: number; op: "slice"; file: string; bytes: Uint8Array; statements: string[] }
+  /** Forgets `file`, drops the relation `raw` (table or view), then checkpoints (compresses what was added). */
+  | { id: number; op: "release"; file: string; raw: string };
 
 /** Replies the worker sends back; `id` 0 with `ready` announces a warm engine. */
 export type EngineResponse =
@@ -34,14 +38,14 @@ export type EngineResponse =
     result: ResultSet | null;
     ms: number;
     bytes?: Uint8Array;
-    /** For exec and drop: how many bytes DuckDB's own memory grew (negative: shrank) meanwhile. */
+    /** For exec, drop, slice and release: how many bytes DuckDB's own memory grew (negative: shrank) meanwhile. */
     memory?: number;
     /** Bytes of the worker's WebAssembly heap after the call (it never shrinks). */
     heap?: number;
     /** For tokenize: DuckDB's tokens (start offsets and types). */
     tokens?: { offsets: number[]; types: number[] };
   }
-  | { id: number; ok: false; error: string; kind: "input" | "internal" | "budget"; heap?: number }
+  | { id: number; ok: false; error: string; kind: "input" | "internal" | "budget" | "fatal"; heap?: number }
   | { id: 0; ready: true; ms: number; version: string }
   | { id: 0; ready: false; error: string };
 

@@ -7,6 +7,7 @@
  */
 import { createRequire } from "node:module";
 import { arrowToResultSet } from "./arrow_json.ts";
+import { collectGarbageSoon } from "./collect_garbage.ts";
 import type { EngineRequest, EngineResponse } from "./engine_protocol.ts";
 
 const require = createRequire(import.meta.url);
@@ -90,6 +91,9 @@ function init() {
           ...(settings.memoryMb ? [`SET memory_limit='${Math.floor(settings.memoryMb)}MB'`] : []),
           "SET max_temp_directory_size='0B'",
           "SET threads=1",
+          // Checkpoints (which compress what was added) come from the engine, between the slices of
+          // an upload: an automatic one inside a slice's INSERT doubled that slice's time.
+          "SET checkpoint_threshold='1TB'",
           "SET lock_configuration=true",
         ]
       ) {
@@ -102,9 +106,22 @@ function init() {
         }
       }
       const version = conn.query("SELECT version() AS v").toArray()[0].toJSON().v as string;
+      collectGarbageSoon();
       reply({ id: 0, ready: true, ms: performance.now() - t0, version });
     },
   );
+}
+
+/**
+ * An error's first line, with the line that names the column and value a conversion failed on
+ * (DuckDB's CSV errors put it further down): ingest re-types that column.
+ */
+function firstLine(message: string): string {
+  const lines = message.split("\n");
+  const detail = lines.slice(1).find((line) =>
+    /could not convert|converting column|Expected Number of Columns/i.test(line)
+  );
+  return (lines[0] + (detail ? ` ${detail.trim()}` : "")).slice(0, 500);
 }
 
 function quoteIdent(name: string): string {
@@ -169,6 +186,17 @@ function budgetedQuery(sql: string, timeoutMs: number, maxBytes: number) {
   });
 }
 
+/** The only file names DuckDB is given. */
+const FILE_NAME = /^\/upload\/[a-z0-9_]+\.csv$/;
+
+/** Drops a table or a view of that name, if there is one. */
+function dropRelation(name: string) {
+  const kind = conn.query(
+    `SELECT table_type FROM information_schema.tables WHERE table_name = '${name.replaceAll("'", "''")}'`,
+  ).toArray()[0]?.toJSON().table_type;
+  if (kind) conn.query(`DROP ${kind === "VIEW" ? "VIEW" : "TABLE"} ${quoteIdent(name)}`);
+}
+
 function unregister(file: string) {
   if (!registered.delete(file)) return;
   db.dropFile(file);
@@ -179,7 +207,7 @@ function handle(req: EngineRequest): EngineResponse {
   try {
     switch (req.op) {
       case "register": {
-        if (!/^\/upload\/[a-z0-9_]+\.csv$/.test(req.file)) throw new Error(`bad file name ${req.file}`);
+        if (!FILE_NAME.test(req.file)) throw new Error(`bad file name ${req.file}`);
         // DuckDB keeps its own copy in its heap; the caller gets its buffer back at once.
         db.registerFileBuffer(req.file, req.bytes);
         registered.add(req.file);
@@ -231,16 +259,43 @@ function handle(req: EngineRequest): EngineResponse {
         conn.query(req.sql);
         return { id: req.id, ok: true, result: null, ms: performance.now() - start, memory: duckdbMemory() - before };
       }
+      case "slice": {
+        if (!FILE_NAME.test(req.file)) throw new Error(`bad file name ${req.file}`);
+        const before = duckdbMemory();
+        unregister(req.file);
+        db.registerFileBuffer(req.file, req.bytes);
+        registered.add(req.file);
+        try {
+          for (const sql of req.statements) conn.query(sql);
+        } finally {
+          unregister(req.file);
+        }
+        return { id: req.id, ok: true, result: null, ms: performance.now() - start, memory: duckdbMemory() - before };
+      }
+      case "release": {
+        const before = duckdbMemory();
+        unregister(req.file);
+        dropRelation(req.raw);
+        conn.query("CHECKPOINT");
+        return { id: req.id, ok: true, result: null, ms: performance.now() - start, memory: duckdbMemory() - before };
+      }
       case "drop": {
         const before = duckdbMemory();
-        conn.query(`DROP TABLE IF EXISTS ${quoteIdent(req.table)}`);
-        conn.query(`DROP VIEW IF EXISTS ${quoteIdent(req.view)}`);
+        dropRelation(req.table);
+        dropRelation(req.view);
+        // Without automatic checkpoints, a dropped table's blocks are released here.
+        conn.query("CHECKPOINT");
         unregister(req.file);
         return { id: req.id, ok: true, result: null, ms: performance.now() - start, memory: duckdbMemory() - before };
       }
     }
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
+    // A fatal error invalidates the database: every later call would fail. The engine replaces
+    // the worker and loads its datasets again from their stores.
+    if (/FATAL Error|database has been invalidated/i.test(message)) {
+      return { id: req.id, ok: false, error: "The query engine failed and is restarting; ask again.", kind: "fatal" };
+    }
     // DuckDB's own limits (memory_limit, no temp space) are budgets too.
     const budget = e instanceof BudgetError || /Out of Memory Error|could not allocate/i.test(message);
     return {
@@ -248,7 +303,7 @@ function handle(req: EngineRequest): EngineResponse {
       ok: false,
       error: budget && !(e instanceof BudgetError)
         ? "The query needed more memory than the limit per query allows: aggregate it or narrow it."
-        : message.split("\n")[0].slice(0, 500),
+        : firstLine(message),
       kind: budget ? "budget" : INPUT_ERROR.test(message) ? "input" : "internal",
     };
   }

@@ -14,9 +14,14 @@
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { ValidationError } from "../errors.ts";
-import { concatBytes } from "./combine.ts";
+import { concatBytes } from "./bytes.ts";
 
 const MAGIC = [0x50, 0x41, 0x52, 0x31]; // "PAR1"
+
+/** True if `bytes` start as a Parquet file does (the magic number; the end is not known yet). */
+export function isParquetStart(bytes: Uint8Array): boolean {
+  return bytes.byteLength >= 4 && MAGIC.every((b, i) => bytes[i] === b);
+}
 
 /** Whether bytes are a Parquet file ("PAR1" at both ends). */
 export function isParquet(bytes: Uint8Array): boolean {

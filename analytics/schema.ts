@@ -599,14 +599,26 @@ export function canonicalViewSql(
   mapping: Partial<Record<CanonicalColumn, string>>,
   extra: string[] = [],
 ): string {
-  const canon = Object.keys(mapping);
-  const taken = new Set(canon.map((c) => c.toLowerCase()));
-  const select = [
+  return `CREATE OR REPLACE TABLE ${q(view)} AS SELECT ${canonicalSelectSql(raw, mapping, extra)} FROM ${
+    q(rawTable)
+  } AS ${RAW_ROW}`;
+}
+
+/**
+ * The select list of the canonical table over raw rows named {@link RAW_ROW}: the mapped
+ * columns, then every raw column not named like one of them, then `extra` expressions.
+ */
+export function canonicalSelectSql(
+  raw: RawColumn[],
+  mapping: Partial<Record<CanonicalColumn, string>>,
+  extra: string[] = [],
+): string {
+  const taken = new Set(Object.keys(mapping).map((c) => c.toLowerCase()));
+  return [
     ...(Object.entries(mapping) as [string, string][]).map(([c, e]) => `${e} AS ${q(c)}`),
     ...raw.filter((c) => !taken.has(c.name.toLowerCase())).map((c) => q(c.name)),
     ...extra,
-  ];
-  return `CREATE OR REPLACE TABLE ${q(view)} AS SELECT ${select.join(", ")} FROM ${q(rawTable)} AS ${RAW_ROW}`;
+  ].join(", ");
 }
 
 /** The alias of the raw relation in {@link canonicalViewSql}: `extra` expressions may use it. */

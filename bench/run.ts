@@ -88,6 +88,8 @@ const COMPARE = [
   `SELECT substr("ChargePeriodStart", 1, 7) AS m, SUM("BilledCost") AS c FROM $TABLE GROUP BY 1 ORDER BY 1`,
 ];
 const csvFiles = new Map<number, string>();
+/** Native DuckDB's load of each file in this run (all cores), for the upload ratios. */
+const nativeLoadMs = new Map<number, number>();
 for (const n of sizes) {
   const path = await Deno.makeTempFile({ suffix: `-${n}.csv` });
   await writeFocusCsv(path, n);
@@ -142,6 +144,7 @@ if (haveNode && !args["skip-native"]) {
       native.push(JSON.parse(new TextDecoder().decode(out.stdout)));
     }
     const [nat, nat1, natC] = native;
+    nativeLoadMs.set(n, nat.loadMs);
     rows.push([
       `load ${fmtRows(n)} rows (${mb} MB): WASM ${engine.startup.version} (compressed tables) vs native ${nat.version}`,
       `WASM ${f(wasmLoad)} ms; native ${f(nat.loadMs)} ms (${nat.threads} threads), ${f(nat1.loadMs)} ms (1 thread), ` +
@@ -173,15 +176,20 @@ async function ask(session: string, query: string) {
   if (r.status !== 200) throw new Error(`query failed: ${JSON.stringify(body)}`);
   return { ms: performance.now() - tq, chart: Boolean(body.chart_url) };
 }
-async function upload(session: string, path: string) {
-  const fd = new FormData();
-  fd.append("file", new File([await Deno.readFile(path)], "bench.csv", { type: "text/csv" }));
+/** Uploads a file as a CSV body streamed from disk (as `curl --data-binary @file` sends it); its ms. */
+async function uploadTo(url: string, session: string, path: string) {
+  using file = await Deno.open(path);
   const tu = performance.now();
-  const r = await fetch(`${server.url}/session/${session}/upload-csv`, { method: "POST", body: fd });
+  const r = await fetch(`${url}/session/${session}/upload-csv?name=bench.csv`, {
+    method: "POST",
+    headers: { "content-type": "text/csv" },
+    body: file.readable,
+  });
   if (r.status !== 200) throw new Error(`upload failed: ${await r.text()}`);
   await r.body?.cancel();
   return performance.now() - tu;
 }
+const upload = (session: string, path: string) => uploadTo(server.url, session, path);
 const sessionsBySize = new Map<number, string>();
 for (const n of sizes) {
   const s =
@@ -264,7 +272,64 @@ if (haveNode && !args["skip-load"]) {
 }
 await server.stop();
 kvFile.cleanup();
+
+// 2b. Memory per upload with one DuckDB worker: Deno Deploy's defaults (a 512 MB isolate) and a
+// self-hosted server's. A fresh server per size; the peak (VmHWM) is reset once the server idles.
+const MEMORY_CONFIGS: [string, Record<string, string>][] = [
+  ["Deploy defaults (ENGINE_WORKERS=1, ENGINE_MEMORY_MB=100, ENGINE_QUERY_MEMORY_MB=128)", {
+    ENGINE_WORKERS: "1",
+    ENGINE_MEMORY_MB: "100",
+    ENGINE_QUERY_MEMORY_MB: "128",
+  }],
+  ["self-hosted, ENGINE_WORKERS=1", { ENGINE_WORKERS: "1" }],
+];
+for (const [label, env] of MEMORY_CONFIGS) {
+  for (const n of sizes.filter((size) => size >= 1_000_000)) {
+    rows.push([`memory, ${label}, ${fmtRows(n)} rows`, await memoryRun(env, n)]);
+  }
+}
 for (const p of csvFiles.values()) await Deno.remove(p);
+
+/** One fresh server: idle RSS, then peak and after-upload RSS, upload time and questions after it. */
+async function memoryRun(env: Record<string, string>, n: number): Promise<string> {
+  const kv = tempKvPath();
+  const fresh = await startServer({ FINOPS_KV_PATH: kv.path, MAX_UPLOAD_MB: "1000", ...NO_RATE_LIMITS, ...env });
+  try {
+    await new Promise((r) => setTimeout(r, 3000));
+    const pid = fresh.child.pid;
+    const idle = processMemoryMb(pid);
+    // Writing 5 to clear_refs resets VmHWM (Linux), so the peak below is the upload's own.
+    await Deno.writeTextFile(`/proc/${pid}/clear_refs`, "5").catch(() => {});
+    const s = (await (await fetch(`${fresh.url}/session/create`, jsonReq("POST", { use_sample: false }))).json())
+      .session_id;
+    let ms: number;
+    try {
+      ms = await uploadTo(fresh.url, s, csvFiles.get(n)!);
+    } catch (e) {
+      const m = processMemoryMb(pid);
+      return `upload failed (${String(e).slice(0, 160)}); idle RSS ${f(idle?.rss ?? NaN)} MB, peak ${
+        f(m?.peak ?? NaN)
+      } MB`;
+    }
+    const after = processMemoryMb(pid);
+    const lat: number[] = [];
+    for (let i = 0; i < 14; i++) {
+      const tq = performance.now();
+      const r = await fetch(`${fresh.url}/session/${s}/query`, jsonReq("POST", { query: QUESTIONS[i % 4] }));
+      await r.body?.cancel();
+      lat.push(performance.now() - tq);
+    }
+    const native = nativeLoadMs.get(n);
+    const ratio = native ? ` (${(ms / native).toFixed(1)}× native's ${f(native)} ms load)` : "";
+    return `idle RSS ${f(idle?.rss ?? NaN)} MB; upload → queryable ${f(ms)} ms${ratio}; peak RSS during the upload ` +
+      `${f(after?.peak ?? NaN)} MB, RSS after ${f(after?.rss ?? NaN)} MB; planner questions after it p50 ${
+        f(percentile(lat, 50))
+      } / p95 ${f(percentile(lat, 95))} ms (14 runs of: ${QUESTIONS.slice(0, 4).join(", ")}; charts drawn)`;
+  } finally {
+    await fresh.stop();
+    kv.cleanup();
+  }
+}
 
 // Forecast quality on held-out months: synthetic series (known trend and weekly pattern) and
 // the bundled sample (June 2025 held out).
@@ -468,8 +533,7 @@ for (const p of csvFiles.values()) await Deno.remove(p);
   const load = async (make: () => Promise<Uint8Array>) => {
     const id = crypto.randomUUID();
     const t0 = performance.now();
-    await engine.attach(id, await make());
-    await ingestCsv(engine, id, "bench", csv.byteLength);
+    await ingestCsv(engine, id, "bench", await make());
     const ms = performance.now() - t0;
     await engine.unload(id);
     return ms;

@@ -5,8 +5,9 @@
  */
 import type { DatasetMeta } from "../analytics/dataset.ts";
 import { NotFoundError } from "../errors.ts";
+import { concatBytes } from "../analytics/bytes.ts";
 import { deletePrefix, gunzip, gzip, readChunks, writeChunks } from "./blobs.ts";
-import { keys } from "./keys.ts";
+import { CHUNK_BYTES, CHUNKS_PER_COMMIT, keys } from "./keys.ts";
 import type { SessionRecord } from "./sessions.ts";
 
 /**
@@ -55,6 +56,102 @@ export async function getDatasetMeta(kv: Deno.Kv, id: string): Promise<DatasetMe
   const e = await kv.get<DatasetMeta>(keys.dataset(id));
   if (!e.value) throw new NotFoundError(`Dataset '${id}' not found`);
   return e.value;
+}
+
+/**
+ * A dataset's CSV written to KV as it arrives: gzipped as a stream, committed in chunks as they
+ * fill (under a pending marker, as {@link writeDatasetBytes}), so the file is never held whole.
+ *
+ * @example
+ * const store = await DatasetWriter.open(kv, id);
+ * for await (const slice of slices) await store.write(slice);
+ * meta.chunks = await store.close();
+ */
+export class DatasetWriter {
+  #input: WritableStreamDefaultWriter<BufferSource>;
+  #stored: Promise<number>;
+
+  private constructor(kv: Deno.Kv, datasetId: string) {
+    const gzip = new CompressionStream("gzip");
+    this.#input = gzip.writable.getWriter();
+    this.#stored = storeChunks(kv, gzip.readable, (n) => keys.datasetChunk(datasetId, n));
+    // A failed store surfaces on the next write or on close; never as an unhandled rejection.
+    this.#stored.catch(() => {});
+  }
+
+  /** Starts a dataset's chunks: the pending marker first, so a crash leaves something the sweep finds. */
+  static async open(kv: Deno.Kv, datasetId: string): Promise<DatasetWriter> {
+    await kv.set(keys.datasetPending(datasetId), { createdAt: new Date().toISOString() });
+    return new DatasetWriter(kv, datasetId);
+  }
+
+  /**
+   * Adds bytes (read later: the caller must not change them). Resolves once the compressor
+   * takes more, so a slow store slows the reader instead of filling memory.
+   */
+  async write(bytes: Uint8Array): Promise<void> {
+    await Promise.race([this.#input.write(bytes as Uint8Array<ArrayBuffer>), this.#stored.then(() => {})]);
+  }
+
+  /** Flushes the last chunks; returns the number of chunks written. */
+  async close(): Promise<number> {
+    await this.#input.close();
+    return await this.#stored;
+  }
+
+  /** Stops writing (the caller deletes what was written). */
+  async abort(): Promise<void> {
+    await this.#input.abort().catch(() => {});
+    await this.#stored.catch(() => {});
+  }
+}
+
+/** Commits a stream's bytes as numbered chunks of {@link CHUNK_BYTES}, a few per commit; returns the count. */
+async function storeChunks(
+  kv: Deno.Kv,
+  stream: ReadableStream<Uint8Array>,
+  keyOf: (n: number) => Deno.KvKey,
+): Promise<number> {
+  let buffered: Uint8Array[] = [];
+  let size = 0;
+  let written = 0;
+  const flush = async (all: boolean) => {
+    const joined = concatBytes(buffered);
+    const whole = all ? joined.byteLength : joined.byteLength - (joined.byteLength % CHUNK_BYTES);
+    written += await writeChunks(kv, joined.subarray(0, whole), (n) => keyOf(written + n));
+    buffered = whole < joined.byteLength ? [joined.slice(whole)] : [];
+    size = joined.byteLength - whole;
+  };
+  for await (const part of stream) {
+    buffered.push(part);
+    size += part.byteLength;
+    if (size >= CHUNK_BYTES * CHUNKS_PER_COMMIT) await flush(false);
+  }
+  if (size) await flush(true);
+  return written;
+}
+
+/** A dataset's CSV read from KV as a stream of inflated chunks (never whole). */
+export async function* streamDatasetBytes(kv: Deno.Kv, meta: DatasetMeta): AsyncGenerator<Uint8Array> {
+  const inflate = new DecompressionStream("gzip");
+  const feeding = (async () => {
+    const input = inflate.writable.getWriter();
+    let n = 0;
+    try {
+      for await (const e of kv.list<Uint8Array>({ prefix: keys.datasetChunksPrefix(meta.id) })) {
+        await input.write(e.value as Uint8Array<ArrayBuffer>);
+        n++;
+      }
+      if (n !== meta.chunks) throw new Error(`blob incomplete: ${n}/${meta.chunks} chunks`);
+      await input.close();
+    } catch (e) {
+      await input.abort(e).catch(() => {});
+      throw e;
+    }
+  })();
+  feeding.catch(() => {});
+  yield* inflate.readable;
+  await feeding;
 }
 
 /** Reads and decompresses a dataset's CSV bytes. */

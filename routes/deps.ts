@@ -2,6 +2,7 @@
  * What the HTTP layer is built from: the app's dependencies, passed in (never global).
  * @module
  */
+import type { Drain } from "./drain.ts";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AgentEnv } from "../agents/supervisor.ts";
 import type { Config } from "../config.ts";
@@ -18,6 +19,8 @@ export interface AppDeps extends AgentEnv {
   metrics: Metrics;
   /** Id of the bundled sample dataset, if loaded. */
   sampleDatasetId: string | null;
+  /** Uploads in flight, let finish before a shutdown. */
+  drain: Drain;
 }
 
 /** Hono environment: per-request variables. */

@@ -3,13 +3,15 @@
  * possibly gzip (`.csv.gz`). The size limit is enforced while the body streams in (upload_body.ts).
  * @module
  */
-import { importUpload, type UploadOutcome } from "../agents/data_loader.ts";
+import { importStream, importUpload, type UploadOutcome } from "../agents/data_loader.ts";
+import { isArchiveName } from "../analytics/archive.ts";
+import { isParquetStart } from "../analytics/parquet.ts";
 import { z } from "@hono/zod-openapi";
 import { ValidationError } from "../errors.ts";
 import { rateLimit } from "./access.ts";
 import type { App, AppDeps } from "./deps.ts";
 import { errorResponses, SessionParams, UploadResponse } from "./schemas.ts";
-import { readUpload } from "./upload_body.ts";
+import { openUpload, readLimited } from "./upload_body.ts";
 import { datasetView } from "./views.ts";
 
 const CSV_TYPES = /^(text\/csv|application\/csv|text\/plain|application\/vnd\.ms-excel|application\/octet-stream)?$/;
@@ -60,27 +62,28 @@ export function uploadRoutes(app: App, deps: AppDeps): void {
     },
     async (c) => {
       const id = c.req.param("id");
-      const file = await readUpload(c.req.raw, maxBytes, { fallbackName: c.req.query("name") });
+      const mode = c.req.query("mode") ?? "replace";
+      if (mode !== "replace" && mode !== "append") {
+        throw new ValidationError(`mode must be 'replace' or 'append', not '${mode.slice(0, 20)}'.`, 400);
+      }
+      const file = await openUpload(c.req.raw, maxBytes, { fallbackName: c.req.query("name") });
       const ftype = file.type;
-      const parquet = PARQUET_TYPES.test(ftype) || /\.parquet$/i.test(file.name);
+      const parquet = PARQUET_TYPES.test(ftype) || /\.parquet$/i.test(file.name) || isParquetStart(file.head);
       if (!CSV_TYPES.test(ftype) && !/\.csv$/i.test(file.name) && !parquet) {
         throw new ValidationError(`Unsupported file type '${ftype}': upload a CSV or Parquet file.`, 415);
       }
       if (/\.(xlsx?|zip|gz|json|pdf)$/i.test(file.name) && !CSV_TYPES.test(ftype)) {
         throw new ValidationError("Only CSV and Parquet files are accepted.", 415);
       }
-      const name = file.name;
-      const bytes = file.bytes;
-      const mode = c.req.query("mode") ?? "replace";
-      if (mode !== "replace" && mode !== "append") {
-        throw new ValidationError(`mode must be 'replace' or 'append', not '${mode.slice(0, 20)}'.`, 400);
-      }
-      const outcome = await importUpload(
-        deps,
-        name,
-        bytes,
-        { maxColumns: deps.config.maxColumns, maxRows: deps.config.maxRows, maxBytes },
-        { sessionId: id, mode },
+      const limits = { maxColumns: deps.config.maxColumns, maxRows: deps.config.maxRows, maxBytes };
+      // A CSV replacing the data streams through; formats read from a whole file (Parquet's
+      // footer, an archive's directory) and appends (which rewrite the stored rows) are read whole.
+      const outcome = await deps.drain.track(
+        mode === "replace" && !parquet && !isArchiveName(file.name)
+          ? importStream(deps, file.name, file.chunks, limits, { sessionId: id })
+          : readAll(file.chunks, maxBytes).then((bytes) =>
+            importUpload(deps, file.name, bytes, limits, { sessionId: id, mode })
+          ),
       );
       const meta = outcome.meta;
       deps.log.log("info", "dataset uploaded", {
@@ -93,6 +96,11 @@ export function uploadRoutes(app: App, deps: AppDeps): void {
       return c.json({ message: uploadMessage(outcome), dataset: datasetView(meta) }, 200);
     },
   );
+}
+
+/** Every byte of an upload, in one buffer. */
+function readAll(chunks: AsyncIterable<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
+  return readLimited(ReadableStream.from(chunks), maxBytes);
 }
 
 /** What an upload did, in one sentence. */

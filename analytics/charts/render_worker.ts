@@ -4,10 +4,12 @@
  * holds up the request thread. Renderer and fonts load once, before the first request.
  * @module
  */
+import { collectGarbageSoon } from "../collect_garbage.ts";
 import { renderChart, warmRenderer } from "./render.ts";
 import type { RenderRequest, RenderResponse } from "./renderer.ts";
 
-const ready = warmRenderer();
+// The renderer's start-up garbage (modules, fonts) is collected once it is warm.
+const ready = warmRenderer().then(collectGarbageSoon);
 
 self.onmessage = async (ev: MessageEvent<RenderRequest>) => {
   const { id, spec, scale } = ev.data;

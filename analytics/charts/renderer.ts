@@ -1,6 +1,8 @@
 /**
  * The client of the chart worker: `render(spec)` draws off the request thread. The worker
- * starts with the app (warmed: renderer and fonts loaded) and is replaced if it crashes.
+ * starts with the first chart (renderer and fonts loaded once), stops after a while without
+ * charts (≈ 40 MB back: an isolate that only takes uploads never holds it), and is replaced if
+ * it crashes.
  *
  * @example
  * const charts = new ChartRenderer();
@@ -23,14 +25,28 @@ export interface RenderRequest {
 /** The chart worker's reply. */
 export type RenderResponse = { id: number; ok: true; chart: RenderedChart } | { id: number; ok: false; error: string };
 
+/** Options for a {@link ChartRenderer}. */
+export interface ChartRendererOptions {
+  /** Milliseconds without a chart after which the worker stops (default 2 minutes; 0: never). */
+  idleMs?: number;
+}
+
 /** Draws charts in a dedicated worker. */
 export class ChartRenderer {
   #worker: Worker | null = null;
   #calls = new WorkerCalls<RenderedChart>();
   #closed = false;
+  #idleMs: number;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #pending = 0;
 
-  constructor() {
-    this.#start();
+  constructor(opts: ChartRendererOptions = {}) {
+    this.#idleMs = opts.idleMs ?? 120_000;
+  }
+
+  /** Whether the worker is running now. */
+  get running(): boolean {
+    return this.#worker !== null;
   }
 
   #start(): Worker {
@@ -53,15 +69,34 @@ export class ChartRenderer {
   /** Renders a Vega-Lite spec to SVG and PNG (at `scale` × its size) in the worker. */
   render(spec: VegaLiteSpec, scale = 2): Promise<RenderedChart> {
     if (this.#closed) return Promise.reject(new EngineError("chart renderer closed"));
+    clearTimeout(this.#idleTimer);
     const worker = this.#worker ?? this.#start();
     const { id, promise } = this.#calls.open();
+    this.#pending++;
     worker.postMessage({ id, spec, scale } satisfies RenderRequest);
-    return promise;
+    return promise.finally(() => {
+      if (--this.#pending === 0) this.#stopWhenIdle();
+    });
+  }
+
+  /** Stops the worker once no chart has been asked for during the idle time. */
+  #stopWhenIdle(): void {
+    if (!this.#idleMs || this.#closed) return;
+    clearTimeout(this.#idleTimer);
+    const timer = setTimeout(() => {
+      if (this.#pending) return;
+      this.#worker?.terminate();
+      this.#worker = null;
+    }, this.#idleMs);
+    // An idle timer must not keep a process (or a test) alive.
+    Deno.unrefTimer(timer);
+    this.#idleTimer = timer;
   }
 
   /** Stops the worker; charts in flight fail. */
   close(): void {
     this.#closed = true;
+    clearTimeout(this.#idleTimer);
     this.#worker?.terminate();
     this.#worker = null;
     this.#calls.failAll(new EngineError("chart renderer closed"));

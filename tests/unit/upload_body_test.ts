@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { findPart, gunzipLimited, indexOfBytes, readLimited, readUpload } from "../../routes/upload_body.ts";
+import { indexOfBytes, multipartFile, openUpload, readLimited, readUpload } from "../../routes/upload_body.ts";
 import { gzip, pacer } from "../../memory/blobs.ts";
 import { ValidationError } from "../../errors.ts";
 
@@ -34,20 +34,61 @@ Deno.test("readUpload: the file part is found among other fields, byte for byte,
   assert.equal(up.inflated, false);
 });
 
-Deno.test("findPart: a missing field is null; a body without boundary or delimiter is a 400", () => {
+/** `bytes` as a stream of chunks of `size` bytes. */
+async function* chunksOf(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < bytes.byteLength; i += size) yield bytes.slice(i, i + size);
+}
+
+/** Every byte of a stream, in one buffer. */
+async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  return await readLimited(ReadableStream.from(chunks), 1 << 30);
+}
+
+Deno.test("multipartFile: a missing field is null; a body without boundary or delimiter is a 400", async () => {
   const body = enc.encode('--b\r\nContent-Disposition: form-data; name="x"\r\n\r\n1\r\n--b--\r\n');
-  assert.equal(findPart(body, "multipart/form-data; boundary=b", "file"), null);
-  assert.equal(dec.decode(findPart(body, 'multipart/form-data; boundary="b"', "x")!.bytes), "1");
-  assert.throws(() => findPart(body, "multipart/form-data", "file"), (e: ValidationError) => e.status === 400);
-  assert.throws(
-    () => findPart(enc.encode("garbage"), "multipart/form-data; boundary=b", "file"),
+  assert.equal(await multipartFile(chunksOf(body, 1 << 20), "multipart/form-data; boundary=b", "file"), null);
+  const x = await multipartFile(chunksOf(body, 1 << 20), 'multipart/form-data; boundary="b"', "x");
+  assert.equal(dec.decode(await collect(x!.chunks)), "1");
+  await assert.rejects(
+    multipartFile(chunksOf(body, 1 << 20), "multipart/form-data", "file"),
+    (e: ValidationError) => e.status === 400,
+  );
+  await assert.rejects(
+    multipartFile(chunksOf(enc.encode("garbage"), 4), "multipart/form-data; boundary=b", "file"),
     (e: ValidationError) => e.status === 400,
   );
   const cut = enc.encode('--b\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\ndate,co');
-  assert.throws(
-    () => findPart(cut, "multipart/form-data; boundary=b", "file"),
-    (e: ValidationError) => e.status === 400,
-  );
+  const part = await multipartFile(chunksOf(cut, 1 << 20), "multipart/form-data; boundary=b", "file");
+  await assert.rejects(collect(part!.chunks), (e: ValidationError) => e.status === 400);
+});
+
+Deno.test("multipartFile: the file is the same byte for byte however the body is cut into chunks (delimiters split too)", async () => {
+  const csv = "date,cost\r\n2024-01-01,1\r\n--not-a-boundary,2\r\n\r\n--xy,3\r\n".repeat(20);
+  const req = formRequest([["note", "a".repeat(3000)], ["file", new File([csv], "a.csv", { type: "text/csv" })], [
+    "after",
+    "x",
+  ]]);
+  const type = req.headers.get("content-type")!;
+  const body = new Uint8Array(await req.arrayBuffer());
+  for (const size of [1, 2, 3, 7, 13, 64, 1000, body.byteLength]) {
+    const part = await multipartFile(chunksOf(body, size), type, "file");
+    assert.equal(part?.name, "a.csv");
+    assert.equal(dec.decode(await collect(part!.chunks)), csv, `chunks of ${size} bytes`);
+  }
+});
+
+Deno.test("openUpload: the file streams through (the first bytes are there to tell its format)", async () => {
+  const csv = "date,cost\n" + "2024-01-01,1.5\n".repeat(10_000);
+  const up = await openUpload(formRequest([["file", new File([csv], "big.csv", { type: "text/csv" })]]), 1e6);
+  assert.equal(dec.decode(up.head.subarray(0, 9)), "date,cost");
+  let chunks = 0;
+  let size = 0;
+  for await (const chunk of up.chunks) {
+    chunks++;
+    size += chunk.byteLength;
+  }
+  assert.equal(size, csv.length);
+  assert.ok(chunks > 1, `arrived in ${chunks} chunks`);
 });
 
 Deno.test("readLimited: stops with 413 as soon as the stream passes the limit, whatever Content-Length said", async () => {
@@ -86,11 +127,17 @@ Deno.test("readUpload: .csv.gz and gzip bodies are inflated; a gzip bomb is 413 
   );
   assert.equal(dec.decode(b.bytes), csv);
 
+  const gzBody = (bytes: Uint8Array) =>
+    new Request("http://x/", {
+      method: "POST",
+      headers: { "content-type": "text/csv", "content-encoding": "gzip" },
+      body: bytes as BlobPart,
+    });
   const bomb = await gzip(new Uint8Array(50 * 1024 * 1024)); // 50 MB of zeros, ~50 KB packed
   assert.ok(bomb.byteLength < 100_000);
-  await assert.rejects(gunzipLimited(bomb, 1024 * 1024), (e: ValidationError) => e.status === 413);
+  await assert.rejects(readUpload(gzBody(bomb), 1024 * 1024), (e: ValidationError) => e.status === 413);
   await assert.rejects(
-    gunzipLimited(gz.subarray(0, gz.byteLength - 30), 1e6),
+    readUpload(gzBody(gz.subarray(0, gz.byteLength - 30)), 1e6),
     (e: ValidationError) => e.status === 422 && /damaged/.test(e.message),
   );
 });
@@ -123,7 +170,15 @@ Deno.test("big buffers are read, gzipped and inflated in slices: a timer set bef
   };
   const packed = await gzip(big);
   await race("gzip", gzip(big));
-  await race("gunzip", gunzipLimited(packed, big.byteLength));
+  const inflated = readUpload(
+    new Request("http://x/", {
+      method: "POST",
+      headers: { "content-type": "text/csv", "content-encoding": "gzip" },
+      body: packed as BlobPart,
+    }),
+    big.byteLength,
+  );
+  await race("gunzip", inflated);
   const body = new ReadableStream<Uint8Array>({
     start(c) {
       for (let i = 0; i < big.byteLength; i += 64 << 10) c.enqueue(big.subarray(i, i + (64 << 10)));
@@ -140,7 +195,7 @@ Deno.test("big buffers are read, gzipped and inflated in slices: a timer set bef
     "timer before read",
     "read done",
   ]);
-  assert.deepEqual(await gunzipLimited(packed, big.byteLength), big);
+  assert.deepEqual((await inflated).bytes, big);
 });
 
 Deno.test("pacer: lets the event loop in only after a slice of work (a turn costs milliseconds)", async () => {
