@@ -129,7 +129,7 @@ export async function* normaliseStream(
 ): AsyncGenerator<Uint8Array> {
   const encoder = new TextEncoder();
   const lineEnds = new LineEnds();
-  const scan = new TextScan();
+  const scan = new TextScan(false);
   let decoder: TextDecoder | null = null;
   let first = true;
   let header: Uint8Array | null = new Uint8Array(0);
@@ -155,7 +155,10 @@ export async function* normaliseStream(
       }
       out = decoder ? encoder.encode(decoder.decode(chunk, { stream: true })) : chunk;
     }
-    if (out.includes(0)) throw new ValidationError("The file contains NUL characters: not a CSV.", 415);
+    // The UTF-8 scan has looked for NUL bytes already; decoded text is checked here.
+    if ((scan.nul || decoder) && out.includes(0)) {
+      throw new ValidationError("The file contains NUL characters: not a CSV.", 415);
+    }
     out = lineEnds.push(out);
     if (header) {
       header = concatBytes([header, out]);
@@ -230,15 +233,21 @@ class TextScan {
   #decoder = new TextDecoder("utf-8", { fatal: true });
   #ascii = true;
   #lastByte = -1;
+  #countLineEnds: boolean;
   utf8 = true;
   nul = false;
-  /** Line ends seen: CR LF pairs, and LF alone. */
+  /** Line ends seen: CR LF pairs, and LF alone (when counted). */
   crlf = 0;
   lf = 0;
 
+  /** `countLineEnds`: false when the caller rewrites line ends itself (a stream). */
+  constructor(countLineEnds = true) {
+    this.#countLineEnds = countLineEnds;
+  }
+
   push(part: Uint8Array): void {
     if (!this.nul && part.indexOf(0) >= 0) this.nul = true;
-    for (let i = part.indexOf(10); i >= 0; i = part.indexOf(10, i + 1)) {
+    for (let i = this.#countLineEnds ? part.indexOf(10) : -1; i >= 0; i = part.indexOf(10, i + 1)) {
       if ((i > 0 ? part[i - 1] : this.#lastByte) === 13) this.crlf++;
       else this.lf++;
     }
