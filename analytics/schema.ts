@@ -587,24 +587,6 @@ function finish(
 }
 
 /**
- * The statement that creates the canonical table: canonical columns first, then every original
- * column whose name does not collide with a canonical one, so nothing is lost. It is
- * materialised once at load so that date parsing and casts are not paid on every query.
- * `extra` select expressions (over the raw row, aliased {@link RAW_ROW}) are appended.
- */
-export function canonicalViewSql(
-  view: string,
-  rawTable: string,
-  raw: RawColumn[],
-  mapping: Partial<Record<CanonicalColumn, string>>,
-  extra: string[] = [],
-): string {
-  return `CREATE OR REPLACE TABLE ${q(view)} AS SELECT ${canonicalSelectSql(raw, mapping, extra)} FROM ${
-    q(rawTable)
-  } AS ${RAW_ROW}`;
-}
-
-/**
  * The select list of the canonical table over raw rows named {@link RAW_ROW}: the mapped
  * columns, then every raw column not named like one of them, then `extra` expressions.
  */
@@ -621,5 +603,5 @@ export function canonicalSelectSql(
   ].join(", ");
 }
 
-/** The alias of the raw relation in {@link canonicalViewSql}: `extra` expressions may use it. */
+/** The alias of the raw relation in {@link canonicalSelectSql}: `extra` expressions may use it. */
 export const RAW_ROW = "__finops_raw";

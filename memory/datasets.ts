@@ -6,22 +6,9 @@
 import type { DatasetMeta } from "../analytics/dataset.ts";
 import { NotFoundError } from "../errors.ts";
 import { concatBytes } from "../analytics/bytes.ts";
-import { deletePrefix, gunzip, gzip, readChunks, writeChunks } from "./blobs.ts";
+import { deletePrefix, gunzip, readChunks, writeChunks } from "./blobs.ts";
 import { CHUNK_BYTES, CHUNKS_PER_COMMIT, keys } from "./keys.ts";
 import type { SessionRecord } from "./sessions.ts";
-
-/**
- * Writes the CSV's chunks under a pending marker. Nothing is visible until
- * {@link commitDataset}; a crash leaves only a pending marker the sweeper removes.
- * Returns the number of chunks written. `csv` is read while this runs: the caller must not
- * change or transfer it until the promise settles.
- */
-export async function writeDatasetBytes(kv: Deno.Kv, datasetId: string, csv: Uint8Array): Promise<number> {
-  const packing = gzip(csv);
-  await kv.set(keys.datasetPending(datasetId), { createdAt: new Date().toISOString() });
-  const packed = await packing;
-  return await writeChunks(kv, packed, (n) => keys.datasetChunk(datasetId, n));
-}
 
 /**
  * Makes a dataset visible: one atomic commit sets its record, clears the pending marker and,
@@ -60,7 +47,7 @@ export async function getDatasetMeta(kv: Deno.Kv, id: string): Promise<DatasetMe
 
 /**
  * A dataset's CSV written to KV as it arrives: gzipped as a stream, committed in chunks as they
- * fill (under a pending marker, as {@link writeDatasetBytes}), so the file is never held whole.
+ * fill (under a pending marker the sweep removes if it is never committed), so the file is never held whole.
  *
  * @example
  * const store = await DatasetWriter.open(kv, id);

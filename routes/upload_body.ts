@@ -13,7 +13,7 @@
  */
 import { ValidationError } from "../errors.ts";
 import { concatBytes } from "../analytics/bytes.ts";
-import { pacer } from "../memory/blobs.ts";
+import { pacer, yieldToEventLoop } from "../memory/blobs.ts";
 
 /** One uploaded file. */
 export interface Upload {
@@ -25,6 +25,9 @@ export interface Upload {
   /** True if the file arrived gzip-compressed and was inflated. */
   inflated: boolean;
 }
+
+/** A pace function that never waits. */
+const noPace = () => Promise.resolve();
 
 const tooLarge = (maxBytes: number) =>
   new ValidationError(`The upload is larger than ${Math.round(maxBytes / 1024 / 1024)} MB.`, 413);
@@ -253,7 +256,8 @@ export async function readUpload(
 ): Promise<Upload> {
   const upload = await openUpload(req, maxBytes, opts);
   const declared = Number(req.headers.get("content-length") ?? 0);
-  const bytes = await readLimited(ReadableStream.from(upload.chunks), maxBytes, upload.inflated ? 0 : declared);
+  // Network reads let the event loop run by themselves (see `limited`): no pacing.
+  const bytes = await readLimited(ReadableStream.from(upload.chunks), maxBytes, upload.inflated ? 0 : declared, noPace);
   return { name: upload.name, type: upload.type, bytes, inflated: upload.inflated };
 }
 
@@ -269,30 +273,45 @@ async function* interrupted(body: ReadableStream<Uint8Array> | null): AsyncGener
 
 /**
  * Chunks passed on while their total stays within `maxBytes`; past it, a 413 naming
- * `shownBytes` as the limit. Paced, so a body that arrives faster than it is read lets other
- * requests in.
+ * `shownBytes` as the limit. Not paced: each chunk is a read from the network, which lets the
+ * event loop run. (Pacing by the clock here made a body that arrives slower than it is read
+ * yield on every chunk, and the reads then waited on the timers: 150 MB took 10 s instead of
+ * 0.7 s. The slices' own work yields when it awaits the engine.)
  */
 async function* limited(
   chunks: AsyncIterable<Uint8Array>,
   maxBytes: number,
   shownBytes = maxBytes,
 ): AsyncGenerator<Uint8Array> {
-  const pace = pacer();
   let total = 0;
   for await (const chunk of chunks) {
     total += chunk.byteLength;
     if (total > maxBytes) throw tooLarge(shownBytes);
-    await pace();
     yield chunk;
   }
 }
 
-/** Gzip inflated as it streams, refusing output past `maxBytes` (a zip bomb stops early). */
+/** Inflated bytes between two turns of the event loop (inflating a body that is all there is CPU-bound). */
+const INFLATE_TURN_BYTES = 8 << 20;
+
+/**
+ * Gzip inflated as it streams, refusing output past `maxBytes` (a zip bomb stops early). A body
+ * that is all there inflates in one chain of ready chunks: the event loop gets a turn every
+ * 8 MB of output (by bytes, not by the clock, which made network-bound reads slow: see `limited`).
+ */
 async function* inflate(chunks: AsyncIterable<Uint8Array>, maxBytes: number): AsyncGenerator<Uint8Array> {
   const stream = ReadableStream.from(chunks as AsyncIterable<Uint8Array<ArrayBuffer>>)
     .pipeThrough(new DecompressionStream("gzip"));
+  let untilTurn = INFLATE_TURN_BYTES;
   try {
-    yield* limited(stream, maxBytes);
+    for await (const chunk of limited(stream, maxBytes)) {
+      untilTurn -= chunk.byteLength;
+      if (untilTurn <= 0) {
+        await yieldToEventLoop();
+        untilTurn = INFLATE_TURN_BYTES;
+      }
+      yield chunk;
+    }
   } catch (e) {
     if (e instanceof ValidationError) throw e;
     throw new ValidationError("The gzip file is damaged or incomplete.", 422);

@@ -98,9 +98,9 @@ export function uploadRoutes(app: App, deps: AppDeps): void {
   );
 }
 
-/** Every byte of an upload, in one buffer. */
+/** Every byte of an upload, in one buffer (network reads need no pacing: see upload_body.ts). */
 function readAll(chunks: AsyncIterable<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
-  return readLimited(ReadableStream.from(chunks), maxBytes);
+  return readLimited(ReadableStream.from(chunks), maxBytes, 0, () => Promise.resolve());
 }
 
 /** What an upload did, in one sentence. */

@@ -3,11 +3,11 @@ import { NotFoundError } from "../../errors.ts";
 import { gunzip, gzip, readChunks, splitChunks, writeChunks } from "../../memory/blobs.ts";
 import {
   commitDataset,
+  DatasetWriter,
   deleteDataset,
   getDatasetMeta,
   readDatasetBytes,
   sweepPendingDatasets,
-  writeDatasetBytes,
 } from "../../memory/datasets.ts";
 import { keys } from "../../memory/keys.ts";
 import { appendMessages, fitMessage, listMessages } from "../../memory/messages.ts";
@@ -108,13 +108,20 @@ Deno.test("blobs: split, gzip round trip, chunked write/read", () =>
     await assert.rejects(() => readChunks(kv, ["blob", "a"], n + 1), /incomplete/);
   }));
 
+/** Stores bytes as a dataset's chunks through the streaming writer, in uneven pieces. */
+async function storeBytes(kv: Deno.Kv, id: string, bytes: Uint8Array): Promise<number> {
+  const store = await DatasetWriter.open(kv, id);
+  for (let at = 0; at < bytes.byteLength; at += 77_777) await store.write(bytes.slice(at, at + 77_777));
+  return await store.close();
+}
+
 Deno.test("datasets: invisible until committed; commit attaches to the session; delete removes all", () =>
   withKv(async (kv) => {
     const store = new SessionStore(kv, { maxAgeDays: 7 });
     const s = await store.create("local");
     const meta = fakeMeta({ id: crypto.randomUUID() });
     const csv = new TextEncoder().encode("date,cost\n" + "2025-01-01,1\n".repeat(50_000));
-    meta.chunks = await writeDatasetBytes(kv, meta.id, csv);
+    meta.chunks = await storeBytes(kv, meta.id, csv);
     await assert.rejects(() => getDatasetMeta(kv, meta.id), NotFoundError);
     const prev = await commitDataset(kv, meta, s.id);
     assert.equal(prev, null);
@@ -129,8 +136,8 @@ Deno.test("datasets: an upload that never committed is swept, a fresh one is kep
   withKv(async (kv) => {
     const old = crypto.randomUUID();
     const fresh = crypto.randomUUID();
-    await writeDatasetBytes(kv, old, new Uint8Array(100_000));
-    await writeDatasetBytes(kv, fresh, new Uint8Array(10));
+    await storeBytes(kv, old, new Uint8Array(100_000));
+    await storeBytes(kv, fresh, new Uint8Array(10));
     const later = Date.now() + 2 * 3600_000;
     await kv.set(keys.datasetPending(fresh), { createdAt: new Date(later - 60_000).toISOString() });
     assert.equal(await sweepPendingDatasets(kv, 3600_000, later), 1);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { canonicalViewSql, detectSchema, normName, type RawColumn } from "../../analytics/schema.ts";
+import { canonicalSelectSql, detectSchema, normName, type RawColumn } from "../../analytics/schema.ts";
 
 const cols = (names: string[], type = "VARCHAR"): RawColumn[] => names.map((name) => ({ name, type }));
 
@@ -92,13 +92,12 @@ Deno.test("tsExpr parses text dates month-first, ISO with Z, and keeps typed col
   assert.match(s.mapping.BilledCost!, /replace\(replace\(TRIM\("CostInBillingCurrency"\), ',', ''\), '\$', ''\)/);
 });
 
-Deno.test("canonicalViewSql keeps original columns that do not collide", () => {
+Deno.test("canonicalSelectSql keeps original columns that do not collide, then the extra expressions", () => {
   const raw = cols(["Date", "CostInBillingCurrency", "ResourceGroup"]);
   const s = detectSchema(raw)!;
-  const sql = canonicalViewSql("billing_x", "raw_x", raw, s.mapping);
-  assert.match(sql, /^CREATE OR REPLACE TABLE "billing_x" AS SELECT /);
+  const sql = canonicalSelectSql(raw, s.mapping);
   assert.match(sql, /AS "ChargePeriodStart"/);
-  assert.match(sql, /"ResourceGroup" FROM "raw_x" AS __finops_raw$/);
-  const withExtra = canonicalViewSql("billing_x", "raw_x", raw, s.mapping, ["hash(__finops_raw) AS h"]);
-  assert.match(withExtra, /"ResourceGroup", hash\(__finops_raw\) AS h FROM "raw_x" AS __finops_raw$/);
+  assert.match(sql, /, "Date", "CostInBillingCurrency", "ResourceGroup"$/);
+  const withExtra = canonicalSelectSql(raw, s.mapping, ["hash(__finops_raw) AS h"]);
+  assert.match(withExtra, /"ResourceGroup", hash\(__finops_raw\) AS h$/);
 });
