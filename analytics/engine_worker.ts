@@ -294,7 +294,15 @@ function handle(req: EngineRequest): EngineResponse {
     // A fatal error invalidates the database: every later call would fail. The engine replaces
     // the worker and loads its datasets again from their stores.
     if (/FATAL Error|database has been invalidated/i.test(message)) {
-      return { id: req.id, ok: false, error: "The query engine failed and is restarting; ask again.", kind: "fatal" };
+      const memory = /could not allocate|Out of Memory/i.test(message);
+      return {
+        id: req.id,
+        ok: false,
+        error: memory
+          ? "The query engine ran out of memory (ENGINE_QUERY_MEMORY_MB) and is restarting."
+          : "The query engine failed and is restarting; ask again.",
+        kind: "fatal",
+      };
     }
     // DuckDB's own limits (memory_limit, no temp space) are budgets too.
     const budget = e instanceof BudgetError || /Out of Memory Error|could not allocate/i.test(message);

@@ -8,7 +8,7 @@
  * text) before the slice is read again.
  * @module
  */
-import { EngineError, ValidationError } from "../errors.ts";
+import { EngineError, QueryBudgetError, ValidationError } from "../errors.ts";
 import { type CsvDialect, parseSniff, pinnedViewSql, readPinnedSql, SNIFF_MISS, sniffCsvSql } from "./csv_sql.ts";
 import { countLines, leadingLines, linesBeforeRecord, withPreamble } from "./csv_slices.ts";
 import { headerFieldsOf } from "./csv_input.ts";
@@ -80,7 +80,22 @@ export async function loadCanonical(
     ds.setupSql = build(true);
     return true;
   };
-  await engine.loadSlices(ds, counted(), { retry });
+  await engine.loadSlices(ds, counted(), { retry }).catch((e) => {
+    // The table and the compression of the rows read so far need memory that grows with the file:
+    // past the engine's limit (a fatal error restarts the worker) the file is too large for this
+    // server as configured.
+    const memory = e instanceof QueryBudgetError
+      ? /more memory than the limit/.test(e.message)
+      : e instanceof EngineError && e.status === 503 && /ran out of memory/.test(e.message);
+    if (memory) {
+      throw new ValidationError(
+        `The file is too large for this server's engine memory (it failed after about ${lines.read} lines): ` +
+          "split it into smaller files, or raise ENGINE_QUERY_MEMORY_MB.",
+        413,
+      );
+    }
+    throw e;
+  });
   const checked = parsedSources(schema).map(([c]) => c);
   return { schema, dialect, checked, setupSql: build(false), bytes };
 }
@@ -311,6 +326,11 @@ class LineBook {
 
   constructor(first: Uint8Array, preambleLines: number) {
     this.#preamble = leadingLines(first, preambleLines).slice();
+  }
+
+  /** Lines of the file read so far. */
+  get read(): number {
+    return this.#seen;
   }
 
   /** The next slice is read. */

@@ -193,3 +193,28 @@ Deno.test({
     await small.close();
   },
 });
+
+Deno.test({
+  name: "a file too large for the engine's memory is refused in plain words, and the engine keeps answering",
+  ...engineTest,
+  async fn() {
+    const { Engine } = await import("../../analytics/engine.ts");
+    const { ingestCsv } = await import("../../analytics/ingest.ts");
+    const engine = await Engine.start({ workers: 1, queryMemoryMb: 24 });
+    try {
+      const small = crypto.randomUUID();
+      await ingestCsv(engine, small, "small.csv", enc.encode(billing(100, 0).csv));
+      const big = enc.encode(billing(400_000, 0).csv);
+      await assert.rejects(
+        ingestCsv(engine, crypto.randomUUID(), "big.csv", big),
+        (e: Error & { status?: number }) =>
+          e.status === 413 && /too large for this server's engine memory .*ENGINE_QUERY_MEMORY_MB/.test(e.message),
+      );
+      // The small dataset answers, from the same worker or a replaced one reloaded on demand.
+      const rs = await engine.query(small, `SELECT COUNT(*) FROM "${tableNames(small).view}"`).catch((e) => e);
+      assert.ok(!(rs instanceof Error) || /not loaded/.test(String(rs)), String(rs));
+    } finally {
+      engine.close();
+    }
+  },
+});
