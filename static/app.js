@@ -518,6 +518,7 @@ async function ask(question) {
   } finally {
     busy = false;
     $("send").disabled = false;
+    countChars();
     scrollDown();
     loadMemory().catch(() => {});
     loadSessions().catch(() => {});
@@ -526,13 +527,35 @@ async function ask(question) {
 
 // ---- wiring -----------------------------------------------------------------------------------
 
+/**
+ * The character counter under the question box: shown from 80 % of the server's limit, red with
+ * the excess once over it (Send is disabled then; the text is never cut). True when over.
+ */
+function countChars() {
+  const q = $("question");
+  const counter = $("ask-count");
+  const max = Number(q.dataset.maxChars) || 2000;
+  const n = q.value.length;
+  const over = n > max;
+  counter.hidden = n < max * 0.8;
+  counter.classList.toggle("over", over);
+  counter.textContent = over
+    ? `${(n - max).toLocaleString("en-US")} characters over the limit of ${max.toLocaleString("en-US")}`
+    : `${n.toLocaleString("en-US")} / ${max.toLocaleString("en-US")} characters`;
+  $("send").disabled = over || busy;
+  return over;
+}
+
 function wire() {
   const q = $("question");
   $("ask").addEventListener("submit", (e) => {
     e.preventDefault();
+    // A question over the limit is kept as typed (never cut): the counter says by how much.
+    if (countChars()) return;
     const text = q.value;
     q.value = "";
     q.style.height = "";
+    countChars();
     ask(text);
   });
   q.addEventListener("keydown", (e) => {
@@ -544,6 +567,7 @@ function wire() {
   q.addEventListener("input", () => {
     q.style.height = "";
     q.style.height = `${Math.min(q.scrollHeight, 160)}px`;
+    countChars();
   });
   $("file").addEventListener("change", (e) => {
     const f = e.target.files?.[0];

@@ -262,3 +262,51 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "browser: a long question is never cut — a counter near the limit, the excess named, Send held",
+  ignore: !chromiumPath,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const { chromium } = await import("playwright-core");
+    const kv = tempKvPath();
+    const server = await startServer({ FINOPS_KV_PATH: kv.path });
+    const browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox", "--disable-gpu"] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+      let asked = 0;
+      page.on("request", (r) => {
+        if (/\/query(\/stream)?$/.test(new URL(r.url()).pathname)) asked++;
+      });
+      await page.goto(server.url);
+      await page.locator("#dataset dd").first().waitFor();
+      const box = page.locator("#question");
+      const counter = page.locator("#ask-count");
+      await box.fill("total cost");
+      assert.equal(await counter.isVisible(), false, "no counter far from the limit");
+      await box.fill("cost ".repeat(340)); // 1,700 characters: 85 % of 2,000
+      assert.equal(await counter.innerText(), "1,700 / 2,000 characters");
+      assert.equal(await page.locator("#send").isDisabled(), false);
+      const tooLong = "cost ".repeat(410); // 2,050 characters
+      await box.fill(tooLong);
+      assert.equal(await counter.innerText(), "50 characters over the limit of 2,000");
+      assert.equal(await page.locator("#send").isDisabled(), true);
+      await box.press("Enter");
+      assert.equal(await box.inputValue(), tooLong, "the text stays as typed, not cut");
+      assert.equal(asked, 0);
+      assert.equal(await page.locator(".msg.user").count(), 0);
+      await page.screenshot({ path: `${ARTIFACTS}question-over-limit-390x844.png` });
+      // Back under the limit, the question goes.
+      await box.fill("top 3 services by cost");
+      await box.press("Enter");
+      await page.locator(".msg.assistant .tag.basis").first().waitFor({ timeout: 30_000 });
+      assert.equal(asked, 1);
+      assert.equal(await counter.isVisible(), false);
+    } finally {
+      await browser.close();
+      await server.stop("SIGKILL").catch(() => {});
+      kv.cleanup();
+    }
+  },
+});
