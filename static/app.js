@@ -99,7 +99,8 @@ async function loadSessions() {
   list.replaceChildren();
   for (const s of all.filter((x) => mine.has(x.session_id))) {
     const when = new Date(s.last_activity).toLocaleString();
-    const label = `${s.dataset_name ?? "no data"} · ${s.message_count / 2 | 0} turns`;
+    const turns = s.message_count / 2 | 0;
+    const label = `${s.dataset_name ?? "no data"} · ${turns} ${turns === 1 ? "turn" : "turns"}`;
     list.append(
       el(
         "li",
@@ -371,13 +372,14 @@ function sqlBlock(sql) {
     "details",
     { class: "sql" },
     el("summary", {}, "SQL that produced these numbers"),
-    el("pre", {}, el("code", {}, sql)),
+    // Scrollable: reachable by keyboard (axe "scrollable-region-focusable").
+    el("pre", { tabindex: "0", "aria-label": "SQL" }, el("code", {}, sql)),
     el("div", { class: "sql-actions" }, copy),
   );
 }
 
 async function chartBlock(a) {
-  const box = el("div", { class: "chart" });
+  const box = el("div", { class: "chart", tabindex: "0", role: "figure", "aria-label": "Chart" });
   const png = a.chart_url
     ? el("img", { src: a.chart_url, alt: `Chart: ${a.chart_spec?.title?.text ?? a.chart_type ?? "answer"}` })
     : null;
@@ -449,6 +451,7 @@ function showProgress(node, steps) {
     el(
       "div",
       { class: "progress", "aria-live": "polite" },
+      el("span", { class: "spinner", "aria-hidden": "true" }),
       "Working…",
       el("ol", {}, ...steps.map((s) => el("li", {}, s))),
     ),

@@ -310,3 +310,64 @@ Deno.test({
     }
   },
 });
+
+/** axe-core's source, served from node_modules (no CDN). */
+const AXE_SOURCE = new URL("../../node_modules/axe-core/axe.min.js", import.meta.url);
+
+Deno.test({
+  name: "browser: axe-core finds no serious or critical violation after a conversation — desktop and phone",
+  ignore: !chromiumPath,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const { chromium } = await import("playwright-core");
+    await Deno.mkdir(ARTIFACTS, { recursive: true });
+    const axe = await Deno.readTextFile(AXE_SOURCE);
+    const kv = tempKvPath();
+    const server = await startServer({ FINOPS_KV_PATH: kv.path });
+    const browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox", "--disable-gpu"] });
+    try {
+      for (const [width, height] of [[1440, 900], [390, 844]]) {
+        const page = await browser.newPage({ viewport: { width, height } });
+        await page.goto(server.url);
+        await page.locator("#dataset dd").first().waitFor();
+        const questions = [
+          "top 5 services last month",
+          "cost per month as a chart",
+          "forecast next quarter",
+          "any cost anomalies?",
+          "what is a savings plan?",
+        ];
+        for (const [i, q] of questions.entries()) {
+          await page.locator("#question").fill(q);
+          await page.locator("#question").press("Enter");
+          await page.locator(".msg.assistant").nth(i).locator(".tag, p").first().waitFor({ timeout: 60_000 });
+          await page.locator("#send:not([disabled])").waitFor({ timeout: 60_000 });
+        }
+        // Evaluated through the debugging protocol: the page's CSP (script-src 'self') forbids inline scripts.
+        await page.evaluate(axe);
+        const violations = await page.evaluate(async () => {
+          // deno-lint-ignore no-explicit-any
+          const g = globalThis as any;
+          const result = await g.axe.run(g.document, { resultTypes: ["violations"] });
+          // deno-lint-ignore no-explicit-any
+          return result.violations.map((v: any) => ({
+            id: v.id,
+            impact: v.impact,
+            nodes: v.nodes.length,
+            // deno-lint-ignore no-explicit-any
+            first: v.nodes.slice(0, 2).map((n: any) => n.target.join(" ")),
+          }));
+        });
+        await page.screenshot({ path: `${ARTIFACTS}axe-after-conversation-${width}x${height}.png`, fullPage: false });
+        const serious = violations.filter((v: { impact: string }) => v.impact === "serious" || v.impact === "critical");
+        assert.deepEqual(serious, [], `${width}×${height}: ${JSON.stringify(violations, null, 1)}`);
+        await page.close();
+      }
+    } finally {
+      await browser.close();
+      await server.stop("SIGKILL").catch(() => {});
+      kv.cleanup();
+    }
+  },
+});
