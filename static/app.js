@@ -255,7 +255,7 @@ function renderSuggestions() {
         {},
         `Questions run as SQL over ${data}. Every answer shows its numbers with the cost basis and currency, ` +
           "the SQL that produced them and the result rows; follow-ups like “what about S3?” remember the " +
-          "conversation. Upload your own FOCUS, AWS, Azure, GCP or OCI export in the sidebar.",
+          "conversation. Upload your own FOCUS, AWS, Azure, GCP or OCI export in the sidebar (☰ on a phone).",
       ),
     ),
   );
@@ -607,8 +607,15 @@ function wire() {
   const sidebar = (open) => {
     $("sidebar").classList.toggle("open", open);
     $("menu").setAttribute("aria-expanded", String(open));
+    // On a phone the open drawer dims the conversation; a tap there closes it.
+    $("backdrop").hidden = !open;
   };
   $("menu").addEventListener("click", () => sidebar(!$("sidebar").classList.contains("open")));
+  $("close-sidebar").addEventListener("click", () => {
+    sidebar(false);
+    $("menu").focus();
+  });
+  $("backdrop").addEventListener("click", () => sidebar(false));
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && $("sidebar").classList.contains("open")) {
       sidebar(false);

@@ -371,3 +371,47 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "browser: on a phone the sidebar drawer has a close button and a dimmed backdrop that closes it",
+  ignore: !chromiumPath,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const { chromium } = await import("playwright-core");
+    const kv = tempKvPath();
+    const server = await startServer({ FINOPS_KV_PATH: kv.path });
+    const browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox", "--disable-gpu"] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+      await page.goto(server.url);
+      await page.locator("#dataset dd").first().waitFor();
+      const isOpen = () => page.locator("#sidebar").evaluate((e) => e.classList.contains("open"));
+      assert.equal(await page.locator("#backdrop").isVisible(), false);
+      await page.locator("#menu").click();
+      assert.equal(await isOpen(), true);
+      assert.equal(await page.locator("#backdrop").isVisible(), true);
+      assert.equal(await page.locator("#menu").getAttribute("aria-expanded"), "true");
+      await page.waitForTimeout(300); // the drawer slides in
+      await page.screenshot({ path: `${ARTIFACTS}drawer-open-390x844.png` });
+      await page.locator("#close-sidebar").click();
+      assert.equal(await isOpen(), false);
+      assert.equal(await page.locator("#backdrop").isVisible(), false);
+      assert.equal(await page.locator("#menu").getAttribute("aria-expanded"), "false");
+      assert.equal(await page.locator("#menu").evaluate((e) => e === e.ownerDocument.activeElement), true);
+      await page.locator("#menu").click();
+      await page.waitForTimeout(300);
+      // A tap on the dimmed conversation, beside the drawer, closes it.
+      await page.locator("#backdrop").click({ position: { x: 370, y: 400 } });
+      assert.equal(await isOpen(), false);
+      // On a desktop there is neither.
+      await page.setViewportSize({ width: 1280, height: 800 });
+      assert.equal(await page.locator("#close-sidebar").isVisible(), false);
+      assert.equal(await page.locator("#backdrop").isVisible(), false);
+    } finally {
+      await browser.close();
+      await server.stop("SIGKILL").catch(() => {});
+      kv.cleanup();
+    }
+  },
+});
