@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { startServer, tempKvPath } from "../helpers/server.ts";
+import type { Browser } from "playwright-core";
+import { type ServerProcess, startServer, tempKvPath } from "../helpers/server.ts";
 
 const CANDIDATES = [Deno.env.get("CHROMIUM_PATH"), "/usr/bin/chromium", "/usr/bin/chromium-browser"];
 const chromiumPath = CANDIDATES.find((p) => {
@@ -25,6 +26,21 @@ if (!chromiumPath) {
 }
 
 const ARTIFACTS = new URL("../../test-artifacts/", import.meta.url).pathname;
+
+/** A real server on its own KV and Chromium, for one test; both stopped after it. */
+async function withBrowser(test: (browser: Browser, server: ServerProcess) => Promise<void>): Promise<void> {
+  const { chromium } = await import("playwright-core");
+  const kv = tempKvPath();
+  const server = await startServer({ FINOPS_KV_PATH: kv.path });
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox", "--disable-gpu"] });
+  try {
+    await test(browser, server);
+  } finally {
+    await browser.close();
+    await server.stop("SIGKILL").catch(() => {});
+    kv.cleanup();
+  }
+}
 const EVIL = "<img src=x onerror=alert(1)>";
 
 /** A small FOCUS-like bill: three services over three months, one named with an HTML payload. */
@@ -269,11 +285,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const { chromium } = await import("playwright-core");
-    const kv = tempKvPath();
-    const server = await startServer({ FINOPS_KV_PATH: kv.path });
-    const browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox", "--disable-gpu"] });
-    try {
+    await withBrowser(async (browser, server) => {
       const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
       let asked = 0;
       page.on("request", (r) => {
@@ -303,11 +315,7 @@ Deno.test({
       await page.locator(".msg.assistant .tag.basis").first().waitFor({ timeout: 30_000 });
       assert.equal(asked, 1);
       assert.equal(await counter.isVisible(), false);
-    } finally {
-      await browser.close();
-      await server.stop("SIGKILL").catch(() => {});
-      kv.cleanup();
-    }
+    });
   },
 });
 
@@ -320,13 +328,9 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const { chromium } = await import("playwright-core");
     await Deno.mkdir(ARTIFACTS, { recursive: true });
     const axe = await Deno.readTextFile(AXE_SOURCE);
-    const kv = tempKvPath();
-    const server = await startServer({ FINOPS_KV_PATH: kv.path });
-    const browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox", "--disable-gpu"] });
-    try {
+    await withBrowser(async (browser, server) => {
       for (const [width, height] of [[1440, 900], [390, 844]]) {
         const page = await browser.newPage({ viewport: { width, height } });
         await page.goto(server.url);
@@ -364,11 +368,7 @@ Deno.test({
         assert.deepEqual(serious, [], `${width}×${height}: ${JSON.stringify(violations, null, 1)}`);
         await page.close();
       }
-    } finally {
-      await browser.close();
-      await server.stop("SIGKILL").catch(() => {});
-      kv.cleanup();
-    }
+    });
   },
 });
 
@@ -378,11 +378,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const { chromium } = await import("playwright-core");
-    const kv = tempKvPath();
-    const server = await startServer({ FINOPS_KV_PATH: kv.path });
-    const browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox", "--disable-gpu"] });
-    try {
+    await withBrowser(async (browser, server) => {
       const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
       await page.goto(server.url);
       await page.locator("#dataset dd").first().waitFor();
@@ -408,10 +404,6 @@ Deno.test({
       await page.setViewportSize({ width: 1280, height: 800 });
       assert.equal(await page.locator("#close-sidebar").isVisible(), false);
       assert.equal(await page.locator("#backdrop").isVisible(), false);
-    } finally {
-      await browser.close();
-      await server.stop("SIGKILL").catch(() => {});
-      kv.cleanup();
-    }
+    });
   },
 });
