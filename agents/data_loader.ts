@@ -11,15 +11,7 @@ import { ValidationError } from "../errors.ts";
 import type { DatasetMeta } from "../analytics/dataset.ts";
 import { ingestCsv } from "../analytics/ingest.ts";
 import { archiveParts } from "../analytics/archive.ts";
-import {
-  appendCsv,
-  CsvSummarizer,
-  type DatasetFile,
-  headerOf,
-  joinParts,
-  sha256,
-  summarizeCsv,
-} from "../analytics/combine.ts";
+import { appendCsv, CsvSummarizer, type DatasetFile, headerOf, joinParts, summarizeCsv } from "../analytics/combine.ts";
 import { detectSchema } from "../analytics/schema.ts";
 import { isParquet, parquetToCsv } from "../analytics/parquet.ts";
 import {
@@ -119,9 +111,14 @@ export async function importStream(
   const summary = new CsvSummarizer(costColumnOf);
   const hash = createHash("sha256");
   const pace = pacer();
+  async function* received() {
+    for await (const chunk of chunks) {
+      hash.update(chunk);
+      yield chunk;
+    }
+  }
   async function* checked() {
-    for await (const slice of csvSlices(normaliseStream(chunks, limits), limits.sliceBytes)) {
-      hash.update(slice);
+    for await (const slice of csvSlices(normaliseStream(received(), limits), limits.sliceBytes)) {
       await summary.add(slice, pace);
       if (summary.rows > limits.maxRows) {
         throw new ValidationError(
@@ -170,13 +167,13 @@ export async function importUpload(
   const parts = await uploadParts(name, bytes, limits);
   const cost = costColumn(parts[0].bytes);
   const summaries = await Promise.all(parts.map((p) => summarizeCsv(p.bytes, cost, pacer())));
-  const added: DatasetFile[] = await Promise.all(parts.map(async (p, i) => ({
+  const added: DatasetFile[] = parts.map((p, i) => ({
     name: safeDisplayName(p.name),
     rows: summaries[i].rows,
     total: summaries[i].total,
     periods: [...summaries[i].periods].sort(),
-    hash: await sha256(p.bytes),
-  })));
+    hash: p.hash,
+  }));
   const session = await env.kv.get<{ datasetId: string | null }>(keys.session(opts.sessionId));
   const previous = opts.mode === "append" && session.value?.datasetId
     ? await getDatasetMeta(env.kv, session.value.datasetId).catch(() => null)
@@ -227,20 +224,22 @@ function costColumnOf(names: string[]): string | null {
 }
 
 /**
- * The parts of an upload as checked CSV: the archive's
- * entries, or the file itself; Parquet read as CSV.
+ * The parts of an upload as checked CSV: the archive's entries, or the file itself; Parquet
+ * read as CSV. Each with the SHA-256 of its bytes as received (as {@link importStream} hashes
+ * a streamed file: the checks rewrite line ends differently, and a file sent again must be
+ * recognised whichever way it came).
  */
 async function uploadParts(
   name: string,
   bytes: Uint8Array,
   limits: UploadLimits & { maxBytes: number },
-): Promise<{ name: string; bytes: Uint8Array }[]> {
+): Promise<{ name: string; bytes: Uint8Array; hash: string }[]> {
   const raw = archiveParts(bytes, limits.maxBytes, name) ?? [{ name, bytes }];
-  const out: { name: string; bytes: Uint8Array }[] = [];
+  const out: { name: string; bytes: Uint8Array; hash: string }[] = [];
   for (const p of raw) {
     const text = isParquet(p.bytes) ? await parquetToCsv(p.bytes, pacer()) : p.bytes;
     const checked = await normaliseCsv(text, limits, pacer());
-    out.push({ name: p.name, bytes: checked.bytes });
+    out.push({ name: p.name, bytes: checked.bytes, hash: createHash("sha256").update(p.bytes).digest("hex") });
   }
   return out;
 }

@@ -24,7 +24,7 @@ export interface DatasetFile {
   total?: number | null;
   /** Billing periods (with provider and account) it brought; empty when the file has no period column. */
   periods: string[];
-  /** SHA-256 of its bytes, so the same file sent again is recognised. */
+  /** SHA-256 of its bytes as received (before the checks rewrite them), so the same file sent again is recognised. */
   hash: string;
 }
 
@@ -255,10 +255,4 @@ export async function appendCsv(
     replaced,
     dropped,
   };
-}
-
-/** SHA-256 of bytes, hex. */
-export async function sha256(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
-  return [...d].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

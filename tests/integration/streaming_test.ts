@@ -218,3 +218,18 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a CR LF file sent again to append changes nothing (the streamed and the whole read hash the same bytes)",
+  ...engineTest,
+  async fn() {
+    const id = await newSession(app, false);
+    const csv = billing(200, 0).csv.replaceAll("\n", "\r\n");
+    const first = await app.request(`/session/${id}/upload-csv`, uploadReq(csv, "march.csv"));
+    assert.equal(first.status, 200);
+    const again = await app.request(`/session/${id}/upload-csv?mode=append`, uploadReq(csv, "march.csv"));
+    const body = await again.json();
+    assert.match(body.message, /^Nothing changed/);
+    assert.equal(body.dataset.rows, 200);
+  },
+});
