@@ -72,7 +72,7 @@ export interface TagKeyInfo {
  * again from its stored bytes when it is next opened, so upgrades need no migration step.
  */
 // 3: setupSql builds the canonical table from a raw view over the file (was: a raw table).
-// 4: setupSql reads one slice of the file into a raw table; finishSql maps it (streamed loads).
+// 4: setupSql reads one slice of the file into the canonical table (streamed loads).
 export const INGEST_VERSION = 4;
 
 /** The stored description of a dataset (everything but its bytes). */
@@ -102,10 +102,8 @@ export interface DatasetMeta {
   /** Tag keys (normalised), most used first. */
   tags: TagKeyInfo[];
   quality: QualityReport;
-  /** Statements run for each slice of the stored CSV (attached as the dataset's file): they fill the raw table. */
+  /** Statements run for each slice of the stored CSV (attached as the dataset's file): they fill the canonical table. */
   setupSql: string[];
-  /** Statements run after the last slice: the canonical table from the raw one (absent: none). */
-  finishSql?: string[];
   /** Lines each later slice needs in front of it: title lines and the header (absent: 1). */
   preambleLines?: number;
   /** True for the bundled sample, shared by sessions and never deleted with one. */

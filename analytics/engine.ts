@@ -19,11 +19,9 @@ export interface LoadableDataset {
   id: string;
   /**
    * Statements run for each slice of the dataset's CSV, with the slice attached as the
-   * dataset's file (`tableNames(id).file`): they read it into the raw table.
+   * dataset's file (`tableNames(id).file`): they read it into the dataset's table.
    */
   setupSql: string[];
-  /** Statements run once after the last slice: the canonical table from the raw one. */
-  finishSql?: string[];
   /** Lines a later slice needs in front of it (title lines and the header; default 1). */
   preambleLines?: number;
 }
@@ -270,11 +268,6 @@ export class Engine {
     }
   }
 
-  /** Bytes of the workers' WebAssembly heaps, as their last replies said (a heap never shrinks). */
-  get heapBytes(): number {
-    return this.#workers.reduce((sum, w) => sum + w.heap, 0);
-  }
-
   /** Number of datasets currently loaded. */
   get loadedCount(): number {
     return this.#where.size;
@@ -354,16 +347,16 @@ export class Engine {
 
   /**
    * Reads slices of a CSV (from {@link csvSlices}: the first starts with the header) into a
-   * dataset with `ds.setupSql` run per slice, a checkpoint every few tens of MB so that the rows
-   * added are compressed as the load goes, then `ds.finishSql`. `retry(error)` may repair the
-   * statements after a failed slice (true: read that slice again).
+   * dataset with `ds.setupSql` run per slice, and a checkpoint every 16 MB so that the rows
+   * added are compressed as the load goes. `retry(error)` may repair the statements after a
+   * failed slice (true: read that slice again).
    */
   async loadSlices(
     ds: LoadableDataset,
     slices: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-    opts: { preamble?: Uint8Array; retry?: (error: unknown, slice: number) => Promise<boolean> } = {},
+    opts: { retry?: (error: unknown, slice: number) => Promise<boolean> } = {},
   ): Promise<void> {
-    let preamble = opts.preamble;
+    let preamble: Uint8Array | undefined;
     let sinceCheckpoint = 0;
     let n = 0;
     for await (const slice of slices) {
@@ -386,7 +379,6 @@ export class Engine {
         sinceCheckpoint = 0;
       }
     }
-    await this.setup(ds.id, ds.finishSql ?? []);
   }
 
   /**

@@ -197,6 +197,27 @@ function dropRelation(name: string) {
   if (kind) conn.query(`DROP ${kind === "VIEW" ? "VIEW" : "TABLE"} ${quoteIdent(name)}`);
 }
 
+/**
+ * Forgets a file and drops relations over it, then checkpoints: that compresses what was
+ * added and, without automatic checkpoints, releases a dropped table's blocks. Returns how much
+ * DuckDB's memory changed.
+ */
+function forget(file: string, relations: string[]): number {
+  const before = duckdbMemory();
+  unregister(file);
+  for (const name of relations) dropRelation(name);
+  conn.query("CHECKPOINT");
+  return duckdbMemory() - before;
+}
+
+/** Gives DuckDB a file under `/upload/` (replacing one of that name). */
+function register(file: string, bytes: Uint8Array) {
+  if (!FILE_NAME.test(file)) throw new Error(`bad file name ${file}`);
+  unregister(file);
+  db.registerFileBuffer(file, bytes);
+  registered.add(file);
+}
+
 function unregister(file: string) {
   if (!registered.delete(file)) return;
   db.dropFile(file);
@@ -207,10 +228,8 @@ function handle(req: EngineRequest): EngineResponse {
   try {
     switch (req.op) {
       case "register": {
-        if (!FILE_NAME.test(req.file)) throw new Error(`bad file name ${req.file}`);
         // DuckDB keeps its own copy in its heap; the caller gets its buffer back at once.
-        db.registerFileBuffer(req.file, req.bytes);
-        registered.add(req.file);
+        register(req.file, req.bytes);
         return { id: req.id, ok: true, result: null, ms: performance.now() - start, bytes: req.bytes };
       }
       case "unregister": {
@@ -260,11 +279,8 @@ function handle(req: EngineRequest): EngineResponse {
         return { id: req.id, ok: true, result: null, ms: performance.now() - start, memory: duckdbMemory() - before };
       }
       case "slice": {
-        if (!FILE_NAME.test(req.file)) throw new Error(`bad file name ${req.file}`);
         const before = duckdbMemory();
-        unregister(req.file);
-        db.registerFileBuffer(req.file, req.bytes);
-        registered.add(req.file);
+        register(req.file, req.bytes);
         try {
           for (const sql of req.statements) conn.query(sql);
         } finally {
@@ -272,21 +288,17 @@ function handle(req: EngineRequest): EngineResponse {
         }
         return { id: req.id, ok: true, result: null, ms: performance.now() - start, memory: duckdbMemory() - before };
       }
-      case "release": {
-        const before = duckdbMemory();
-        unregister(req.file);
-        dropRelation(req.raw);
-        conn.query("CHECKPOINT");
-        return { id: req.id, ok: true, result: null, ms: performance.now() - start, memory: duckdbMemory() - before };
-      }
+      case "release":
+        return {
+          id: req.id,
+          ok: true,
+          result: null,
+          ms: performance.now() - start,
+          memory: forget(req.file, [req.raw]),
+        };
       case "drop": {
-        const before = duckdbMemory();
-        dropRelation(req.table);
-        dropRelation(req.view);
-        // Without automatic checkpoints, a dropped table's blocks are released here.
-        conn.query("CHECKPOINT");
-        unregister(req.file);
-        return { id: req.id, ok: true, result: null, ms: performance.now() - start, memory: duckdbMemory() - before };
+        const memory = forget(req.file, [req.table, req.view]);
+        return { id: req.id, ok: true, result: null, ms: performance.now() - start, memory };
       }
     }
   } catch (e) {
