@@ -15,6 +15,7 @@ import { ValidationError } from "../errors.ts";
 import { parseHeader } from "./csv_input.ts";
 import { normName } from "./schema.ts";
 import { concatBytes } from "./bytes.ts";
+import { leadingLines } from "./csv_slices.ts";
 
 /** One file of a dataset. */
 export interface DatasetFile {
@@ -36,14 +37,8 @@ const PERIOD_COLUMNS = [
 
 /** Where a CSV's header ends (the first line break outside quotes), and its names. */
 export function headerOf(bytes: Uint8Array): { names: string[]; end: number } {
-  let quoted = false;
-  for (let i = 0; i < bytes.byteLength; i++) {
-    if (bytes[i] === 0x22) quoted = !quoted;
-    else if (bytes[i] === 0x0a && !quoted) {
-      return { names: parseHeader(new TextDecoder().decode(bytes.subarray(0, i)).replace(/\r$/, "")), end: i + 1 };
-    }
-  }
-  return { names: parseHeader(new TextDecoder().decode(bytes)), end: bytes.byteLength };
+  const header = leadingLines(bytes, 1);
+  return { names: parseHeader(new TextDecoder().decode(header).replace(/\r?\n$/, "")), end: header.byteLength };
 }
 
 /** Indexes of the period key columns in a header (empty: no billing period column). */

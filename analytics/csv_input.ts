@@ -46,11 +46,16 @@ export function parseHeader(line: string): string[] {
 
 /** Fields of a CSV's header line (its first line that is not blank), split at commas outside quotes. */
 export function headerFieldsOf(bytes: Uint8Array): number {
+  return parseHeader(headerLine(bytes).line).length;
+}
+
+/** The first line that is not blank (decoded, without its line end), and where it ends. */
+function headerLine(bytes: Uint8Array): { line: string; end: number } {
   let start = 0;
   while (start < bytes.byteLength && isSpace(bytes[start])) start++;
   let end = bytes.indexOf(0x0a, start);
   if (end < 0) end = bytes.byteLength;
-  return parseHeader(new TextDecoder().decode(bytes.subarray(start, Math.min(end, start + (1 << 20))))).length;
+  return { line: new TextDecoder().decode(bytes.subarray(start, end)).replace(/\r$/, ""), end };
 }
 
 /** Bytes scanned between two calls of the caller's pace function. */
@@ -322,12 +327,8 @@ const isSpace = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0
  * only the start of the file (whether data rows follow is not known yet).
  */
 function checkShapeBytes(bytes: Uint8Array, limits: CsvLimits, more = false): string[] {
-  let s = 0;
-  while (s < bytes.byteLength && isSpace(bytes[s])) s++;
-  let nl = bytes.indexOf(0x0a, s);
-  if (nl < 0) nl = bytes.byteLength;
-  const header = new TextDecoder().decode(bytes.subarray(s, nl)).replace(/\r$/, "");
-  let d = nl;
+  const { line: header, end } = headerLine(bytes);
+  let d = end;
   while (d < bytes.byteLength && isSpace(bytes[d])) d++;
   return checkShape(header + (more || d < bytes.byteLength ? "\nx" : ""), limits);
 }
