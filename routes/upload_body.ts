@@ -256,9 +256,16 @@ export async function readUpload(
 ): Promise<Upload> {
   const upload = await openUpload(req, maxBytes, opts);
   const declared = Number(req.headers.get("content-length") ?? 0);
-  // Network reads let the event loop run by themselves (see `limited`): no pacing.
-  const bytes = await readLimited(ReadableStream.from(upload.chunks), maxBytes, upload.inflated ? 0 : declared, noPace);
+  const bytes = await readWhole(upload, maxBytes, upload.inflated ? 0 : declared);
   return { name: upload.name, type: upload.type, bytes, inflated: upload.inflated };
+}
+
+/**
+ * Every byte of an opened upload in one buffer (`expected`: its size if known, to size the
+ * buffer once). Network reads let the event loop run by themselves (see `limited`): no pacing.
+ */
+export function readWhole(upload: UploadStream, maxBytes: number, expected = 0): Promise<Uint8Array> {
+  return readLimited(ReadableStream.from(upload.chunks), maxBytes, expected, noPace);
 }
 
 /** The body's chunks; a body that breaks off is a 400 ("interrupted"). */

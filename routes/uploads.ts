@@ -11,7 +11,7 @@ import { ValidationError } from "../errors.ts";
 import { rateLimit } from "./access.ts";
 import type { App, AppDeps } from "./deps.ts";
 import { errorResponses, SessionParams, UploadResponse } from "./schemas.ts";
-import { openUpload, readLimited } from "./upload_body.ts";
+import { openUpload, readWhole } from "./upload_body.ts";
 import { datasetView } from "./views.ts";
 
 const CSV_TYPES = /^(text\/csv|application\/csv|text\/plain|application\/vnd\.ms-excel|application\/octet-stream)?$/;
@@ -81,7 +81,7 @@ export function uploadRoutes(app: App, deps: AppDeps): void {
       const outcome = await deps.drain.track(
         mode === "replace" && !parquet && !isArchiveName(file.name)
           ? importStream(deps, file.name, file.chunks, limits, { sessionId: id })
-          : readAll(file.chunks, maxBytes).then((bytes) =>
+          : readWhole(file, maxBytes).then((bytes) =>
             importUpload(deps, file.name, bytes, limits, { sessionId: id, mode })
           ),
       );
@@ -96,11 +96,6 @@ export function uploadRoutes(app: App, deps: AppDeps): void {
       return c.json({ message: uploadMessage(outcome), dataset: datasetView(meta) }, 200);
     },
   );
-}
-
-/** Every byte of an upload, in one buffer (network reads need no pacing: see upload_body.ts). */
-function readAll(chunks: AsyncIterable<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
-  return readLimited(ReadableStream.from(chunks), maxBytes, 0, () => Promise.resolve());
 }
 
 /** What an upload did, in one sentence. */
