@@ -26,6 +26,11 @@ export class WorkerCalls<T> {
     return { id, promise };
   }
 
+  /** Calls in flight. */
+  get size(): number {
+    return this.#pending.size;
+  }
+
   /** Settles the call `id` (a reply for an unknown or settled id is ignored). */
   settle(id: number, outcome: Outcome<T>): void {
     const p = this.#pending.get(id);

@@ -38,7 +38,6 @@ export class ChartRenderer {
   #closed = false;
   #idleMs: number;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
-  #pending = 0;
 
   constructor(opts: ChartRendererOptions = {}) {
     this.#idleMs = opts.idleMs ?? 120_000;
@@ -72,10 +71,9 @@ export class ChartRenderer {
     clearTimeout(this.#idleTimer);
     const worker = this.#worker ?? this.#start();
     const { id, promise } = this.#calls.open();
-    this.#pending++;
     worker.postMessage({ id, spec, scale } satisfies RenderRequest);
     return promise.finally(() => {
-      if (--this.#pending === 0) this.#stopWhenIdle();
+      if (this.#calls.size === 0) this.#stopWhenIdle();
     });
   }
 
@@ -84,7 +82,7 @@ export class ChartRenderer {
     if (!this.#idleMs || this.#closed) return;
     clearTimeout(this.#idleTimer);
     const timer = setTimeout(() => {
-      if (this.#pending) return;
+      if (this.#calls.size) return;
       this.#worker?.terminate();
       this.#worker = null;
     }, this.#idleMs);

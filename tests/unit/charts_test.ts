@@ -298,3 +298,25 @@ Deno.test({
     await assert.rejects(() => charts.render(buildSpec("bar", FIXTURES.bar)), EngineError, "closed means closed");
   },
 });
+
+Deno.test({
+  name: "chart worker: starts with the first chart, stops after the idle time, starts again for the next",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const charts = new ChartRenderer({ idleMs: 100 });
+    try {
+      assert.equal(charts.running, false, "nothing drawn yet: no worker");
+      const spec = buildSpec("bar", FIXTURES.bar);
+      const [a, b] = await Promise.all([charts.render(spec), charts.render(spec)]);
+      assert.ok(pngSize(a.png) && pngSize(b.png));
+      assert.equal(charts.running, true);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(charts.running, false, "stopped after 100 ms without a chart");
+      assert.ok(pngSize((await charts.render(spec)).png));
+      assert.equal(charts.running, true);
+    } finally {
+      charts.close();
+    }
+  },
+});
