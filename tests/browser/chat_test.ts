@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { type ServerProcess, startServer, tempKvPath } from "../helpers/server.ts";
 
 const CANDIDATES = [Deno.env.get("CHROMIUM_PATH"), "/usr/bin/chromium", "/usr/bin/chromium-browser"];
@@ -26,6 +26,14 @@ if (!chromiumPath) {
 }
 
 const ARTIFACTS = new URL("../../test-artifacts/", import.meta.url).pathname;
+
+/** The chat page in a new tab of `width`×`height`, once its dataset card is drawn. */
+async function openApp(browser: Browser, server: ServerProcess, width: number, height: number): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width, height } });
+  await page.goto(server.url);
+  await page.locator("#dataset dd").first().waitFor();
+  return page;
+}
 
 /** A real server on its own KV and Chromium, for one test; both stopped after it. */
 async function withBrowser(test: (browser: Browser, server: ServerProcess) => Promise<void>): Promise<void> {
@@ -286,13 +294,11 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await withBrowser(async (browser, server) => {
-      const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+      const page = await openApp(browser, server, 390, 844);
       let asked = 0;
       page.on("request", (r) => {
         if (/\/query(\/stream)?$/.test(new URL(r.url()).pathname)) asked++;
       });
-      await page.goto(server.url);
-      await page.locator("#dataset dd").first().waitFor();
       const box = page.locator("#question");
       const counter = page.locator("#ask-count");
       await box.fill("total cost");
@@ -332,9 +338,7 @@ Deno.test({
     const axe = await Deno.readTextFile(AXE_SOURCE);
     await withBrowser(async (browser, server) => {
       for (const [width, height] of [[1440, 900], [390, 844]]) {
-        const page = await browser.newPage({ viewport: { width, height } });
-        await page.goto(server.url);
-        await page.locator("#dataset dd").first().waitFor();
+        const page = await openApp(browser, server, width, height);
         const questions = [
           "top 5 services last month",
           "cost per month as a chart",
@@ -379,9 +383,7 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await withBrowser(async (browser, server) => {
-      const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
-      await page.goto(server.url);
-      await page.locator("#dataset dd").first().waitFor();
+      const page = await openApp(browser, server, 390, 844);
       const isOpen = () => page.locator("#sidebar").evaluate((e) => e.classList.contains("open"));
       assert.equal(await page.locator("#backdrop").isVisible(), false);
       await page.locator("#menu").click();
