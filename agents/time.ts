@@ -261,8 +261,13 @@ export function parseTime(question: string, anchor: string): ParsedTime {
     "g",
   );
   for (const mm of s.matchAll(re)) {
-    // "may" is also a verb; accept it only next to a year or after in/for/of/during.
-    if (/^may$/.test(mm[0]) && !/\b(in|for|of|during|since|vs|and)\s+may\b/.test(s)) continue;
+    // "may" is also a verb; accept it only next to a year or after a word that introduces a
+    // period ("in May", "June with May", "compared to May", "May vs June" reads the other way).
+    if (
+      /^may$/.test(mm[0]) &&
+      !/\b(in|for|of|during|since|vs|versus|and|or|with|to|than|from|until|till|through|between)\s+may\b/.test(s) &&
+      !/\bmay\s+(vs|versus|and|to|compared)\b/.test(s)
+    ) continue;
     const p = parsePeriod(mm[0], anchor);
     if (p) {
       found.push(p);
