@@ -35,6 +35,7 @@ export async function drawChart(
       png: png.png,
       width: png.width,
       height: png.height,
+      spec,
     });
     return { chart_url: `/charts/${meta.id}.png`, chart_spec: spec, note: choice.note ?? null };
   } catch (e) {

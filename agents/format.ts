@@ -3,29 +3,16 @@
  * @module
  */
 
-import { CURRENCY_SYMBOLS as SYMBOLS } from "../analytics/currency.ts";
+import { columnKind, CURRENCY_SYMBOLS as SYMBOLS, formatCell, formatMoney } from "../static/format.js";
 
 /**
- * Formats an amount of money. Amounts under one cent keep three significant digits so that
- * tiny charges are not shown as zero.
+ * Formats an amount of money (shared with the chat page, static/format.js). Amounts under one
+ * cent keep three significant digits so that tiny charges are not shown as zero.
  *
  * @example
  * formatMoney(1234.5, "USD") // → "$1,234.50"
- * formatMoney(1234.5, "CAD") // → "1,234.50 CAD"
- * formatMoney(0.0000008, "USD") // → "$0.000000800"
  */
-export function formatMoney(v: number | null, currency: string | null): string {
-  if (v === null || !Number.isFinite(v)) return "n/a";
-  const abs = Math.abs(v);
-  const digits = abs !== 0 && abs < 0.01
-    ? { maximumSignificantDigits: 3, minimumSignificantDigits: 3 }
-    : { minimumFractionDigits: 2, maximumFractionDigits: 2 };
-  const n = new Intl.NumberFormat("en-US", digits).format(abs);
-  const sign = v < 0 ? "-" : "";
-  const sym = currency ? SYMBOLS[currency] : undefined;
-  if (sym) return `${sign}${sym}${n}`;
-  return currency ? `${sign}${n} ${currency}` : `${sign}${n}`;
-}
+export { formatMoney };
 
 /** Formats a plain number with thousands separators (at most 2 decimals). */
 export function formatNumber(v: number | null): string {
@@ -59,8 +46,8 @@ export function formatMoneyShort(v: number, currency: string | null): string {
 }
 
 /**
- * A result as a Markdown table (the first `limit` rows), money columns in the currency. Cells are
- * escaped so that data never becomes markup.
+ * A result as a Markdown table (the first `limit` rows), each cell formatted for its column's kind
+ * (money in the currency). Cells are escaped so that data never becomes markup.
  *
  * @example
  * markdownTable({ columns: [{ name: "service", type: "VARCHAR" }, { name: "cost", type: "DOUBLE" }],
@@ -72,15 +59,10 @@ export function markdownTable(
   currency: string | null,
   limit = 15,
 ): string {
-  const money = rs.columns.map((c) => /cost|spend|amount|price|charge/i.test(c.name));
-  const numeric = rs.columns.map((_, i) => rs.rows.some((r) => typeof r[i] === "number"));
+  const kinds = rs.columns.map((c) => columnKind(c, true));
+  const numeric = kinds.map((k) => k !== "text" && k !== "date");
   const esc = (s: string) => s.replace(/[\\|`*_[\]<>#]/g, (ch) => `\\${ch}`).replace(/\s+/g, " ");
-  const cell = (v: unknown, i: number) =>
-    v === null || v === undefined
-      ? "–"
-      : typeof v === "number"
-      ? (money[i] ? formatMoney(v, currency) : formatNumber(v))
-      : esc(String(v));
+  const cell = (v: unknown, i: number) => typeof v === "string" ? esc(v) : formatCell(v, kinds[i], currency);
   const lines = [
     `| ${rs.columns.map((c) => esc(c.name)).join(" | ")} |`,
     `| ${numeric.map((n) => (n ? "---:" : "---")).join(" | ")} |`,

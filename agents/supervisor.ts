@@ -416,10 +416,13 @@ async function runPlan(
   let text = renderAnswer(plan, compiled, rs, meta, outcome.notes);
   if (reading.unused.length) text = `_${unusedNote(reading.unused)}_\n\n${text}`;
   if (outcome.budgetQuestion) text += `\n\n${outcome.budgetQuestion}`;
-  // Charts when asked for, and for trends and shares, where a picture says more than a table.
+  // Charts when asked for, and for trends and shares, where a picture says more than a table;
+  // a ranking ("top 5 services") gets horizontal bars, which keep long names readable on a phone.
   let chart: Awaited<ReturnType<typeof drawChart>> | null = null;
-  if ((intent === "visualize" || plan.time.grain || plan.share) && !plan.metrics?.length) {
-    const choice = chartForQuery(plan, compiled, rs, meta, requestedChart(question));
+  const wanted = intent === "visualize" || Boolean(plan.time.grain) || Boolean(plan.share);
+  const ranked = isRanking(plan, rs.rows.length);
+  if ((wanted || ranked) && !plan.metrics?.length) {
+    const choice = chartForQuery(plan, compiled, rs, meta, requestedChart(question) ?? (wanted ? null : "hbar"));
     if (choice) {
       progress({ step: "chart" });
       chart = await drawChart(env, session, choice);
@@ -429,7 +432,7 @@ async function runPlan(
   }
   if (chart?.note) text += `\n\n_${chart.note}_`;
   return {
-    reply: reply(intent, chart ? "visualizer" : "data_fetcher", text, {
+    reply: reply(intent, chart && wanted ? "visualizer" : "data_fetcher", text, {
       chart_url: chart?.chart_url ?? null,
       chart_spec: chart?.chart_spec ?? null,
       sql: compiled.sql,
@@ -441,4 +444,9 @@ async function runPlan(
     }),
     memory: { lastPlan: plan },
   };
+}
+
+/** Whether a plain query's answer is a ranking: one grouping, no time axis, two rows or more. */
+function isRanking(plan: QueryPlan, rows: number): boolean {
+  return plan.groupBy.length === 1 && !plan.time.grain && !plan.compare && rows >= 2;
 }

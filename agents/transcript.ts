@@ -3,7 +3,11 @@
  * Pure functions of the stored messages.
  * @module
  */
+import type { ResultSet } from "../analytics/arrow_json.ts";
 import type { StoredMessage } from "../memory/messages.ts";
+import { formatCell } from "../static/format.js";
+import { describeColumns } from "./columns.ts";
+import type { QueryPlan } from "./types.ts";
 
 /** What an export says about the session's data. */
 export interface ExportDataset {
@@ -20,8 +24,9 @@ function cell(v: unknown): string {
 }
 
 /**
- * Renders a session as Markdown: each turn with the question, the answer, the SQL in a fenced
- * block and the first rows of the result as a table.
+ * Renders a session as Markdown: each turn with the question, the answer, the data it was
+ * computed on, the SQL in a fenced block and the first rows of the result as a table, numbers
+ * formatted as the page shows them (money to the cent; the JSON export keeps exact values).
  *
  * @example
  * transcriptMarkdown("s1", null, [{role: "user", content: "total cost", timestamp: "t", metadata: {}}])
@@ -36,22 +41,33 @@ export function transcriptMarkdown(
   const out = [`# FinOps Agent conversation`, "", `Session \`${sessionId}\``];
   if (dataset) {
     out.push(
-      `Data: ${dataset.name} (${dataset.schema}, ${dataset.rows} rows${
+      `Data now: ${dataset.name} (${dataset.schema}, ${dataset.rows} rows${
         dataset.date_range ? `, ${dataset.date_range.start} to ${dataset.date_range.end}` : ""
       })`,
     );
   }
   for (const m of messages) {
     out.push("", "---", "", `**${m.role === "user" ? "You" : "FinOps Agent"}** (${m.timestamp}):`, "", m.content);
+    const used = m.metadata?.dataset as { name: string; rows: number } | null | undefined;
+    if (used) out.push("", `_Computed on ${used.name} (${used.rows} rows)._`);
     const sql = m.metadata?.sql;
     if (typeof sql === "string" && sql) out.push("", "```sql", sql, "```");
-    const result = m.metadata?.result as { columns: { name: string }[]; rows: unknown[][] } | undefined;
+    const result = m.metadata?.result as ResultSet | undefined;
     if (result?.columns?.length && result.rows?.length) {
-      out.push("", `| ${result.columns.map((c) => cell(c.name)).join(" | ")} |`);
-      out.push(`|${result.columns.map(() => "---").join("|")}|`);
-      for (const r of result.rows.slice(0, maxRows)) out.push(`| ${r.map(cell).join(" | ")} |`);
-      if (result.rows.length > maxRows) out.push("", `_${result.rows.length - maxRows} more rows not shown._`);
+      out.push(...resultTable(result, m.metadata?.plan ?? null, m.metadata?.currency ?? null, maxRows));
     }
   }
   return out.join("\n") + "\n";
+}
+
+/** A result as a Markdown table: plain-word headers, cells formatted for their columns. */
+function resultTable(result: ResultSet, plan: QueryPlan | null, currency: string | null, maxRows: number): string[] {
+  const columns = describeColumns(result, plan);
+  const lines = ["", `| ${columns.map((c) => cell(c.label)).join(" | ")} |`];
+  lines.push(`|${columns.map((c) => (c.kind === "text" || c.kind === "date" ? "---" : "---:")).join("|")}|`);
+  for (const r of result.rows.slice(0, maxRows)) {
+    lines.push(`| ${r.map((v, i) => cell(formatCell(v, columns[i].kind, currency, "en-US"))).join(" | ")} |`);
+  }
+  if (result.rows.length > maxRows) lines.push("", `_${result.rows.length - maxRows} more rows not shown._`);
+  return lines;
 }

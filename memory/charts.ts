@@ -1,10 +1,12 @@
 /**
- * Rendered charts in KV: PNG bytes in chunks, a record that makes them visible, and an index
- * by session so a chart lives exactly as long as its session.
+ * Rendered charts in KV: PNG bytes in chunks (followed by the gzipped Vega-Lite spec, so a page
+ * reloaded later can draw the chart again interactively), a record that makes them visible, and
+ * an index by session so a chart lives exactly as long as its session.
  * @module
  */
+import { concatBytes } from "../analytics/bytes.ts";
 import { NotFoundError } from "../errors.ts";
-import { deletePrefix, readChunks, writeChunks } from "./blobs.ts";
+import { deletePrefix, gunzip, gzip, readChunks, writeChunks } from "./blobs.ts";
 import { keys } from "./keys.ts";
 
 /** What is stored about one chart. */
@@ -13,7 +15,10 @@ export interface ChartMeta {
   sessionId: string;
   owner: string;
   type: string;
+  /** Bytes of the PNG (the first bytes of the chunks). */
   bytes: number;
+  /** Bytes of the gzipped spec after the PNG (0 or absent: none stored). */
+  specBytes?: number;
   chunks: number;
   width: number;
   height: number;
@@ -26,19 +31,34 @@ function newChartId(): string {
   return btoa(String.fromCharCode(...b)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-/** Stores a PNG for a session; chunks first, then the record and the session index together. */
+/**
+ * Stores a PNG (and the spec it was drawn from) for a session; chunks first, then the record and
+ * the session index together.
+ */
 export async function saveChart(
   kv: Deno.Kv,
-  chart: { sessionId: string; owner: string; type: string; png: Uint8Array; width: number; height: number },
+  chart: {
+    sessionId: string;
+    owner: string;
+    type: string;
+    png: Uint8Array;
+    width: number;
+    height: number;
+    spec?: unknown;
+  },
 ): Promise<ChartMeta> {
   const id = newChartId();
-  const chunks = await writeChunks(kv, chart.png, (n) => keys.chartChunk(id, n));
+  const spec = chart.spec === undefined
+    ? new Uint8Array()
+    : await gzip(new TextEncoder().encode(JSON.stringify(chart.spec)));
+  const chunks = await writeChunks(kv, concatBytes([chart.png, spec]), (n) => keys.chartChunk(id, n));
   const meta: ChartMeta = {
     id,
     sessionId: chart.sessionId,
     owner: chart.owner,
     type: chart.type,
     bytes: chart.png.byteLength,
+    specBytes: spec.byteLength,
     chunks,
     width: chart.width,
     height: chart.height,
@@ -54,12 +74,24 @@ export async function saveChart(
 
 /** Reads a chart the caller owns, or throws 404 (unknown id, another owner, or incomplete). */
 export async function getChart(kv: Deno.Kv, id: string, owner?: string): Promise<{ meta: ChartMeta; png: Uint8Array }> {
+  const { meta, bytes } = await readChart(kv, id, owner);
+  return { meta, png: bytes.subarray(0, meta.bytes) };
+}
+
+/** The Vega-Lite spec a chart was drawn from, or throws 404 (as {@link getChart}, or none stored). */
+export async function getChartSpec(kv: Deno.Kv, id: string, owner?: string): Promise<unknown> {
+  const { meta, bytes } = await readChart(kv, id, owner);
+  if (!meta.specBytes) throw new NotFoundError(`Chart '${id}' has no spec`);
+  return JSON.parse(new TextDecoder().decode(await gunzip(bytes.subarray(meta.bytes))));
+}
+
+async function readChart(kv: Deno.Kv, id: string, owner?: string): Promise<{ meta: ChartMeta; bytes: Uint8Array }> {
   const e = await kv.get<ChartMeta>(keys.chart(id));
   if (!e.value || (owner !== undefined && e.value.owner !== owner)) throw new NotFoundError(`Chart '${id}' not found`);
   const session = await kv.get(keys.session(e.value.sessionId));
   if (!session.value) throw new NotFoundError(`Chart '${id}' not found`);
   try {
-    return { meta: e.value, png: await readChunks(kv, keys.chartChunksPrefix(id), e.value.chunks) };
+    return { meta: e.value, bytes: await readChunks(kv, keys.chartChunksPrefix(id), e.value.chunks) };
   } catch {
     throw new NotFoundError(`Chart '${id}' not found`);
   }

@@ -12,28 +12,46 @@ import type { SessionRecord } from "./sessions.ts";
 
 /**
  * Makes a dataset visible: one atomic commit sets its record, clears the pending marker and,
- * when `sessionId` is given, points the session at it. Returns the session's previous
- * dataset id (for the caller to delete if not shared).
+ * when `sessionId` is given, points the session at it (see {@link attachDataset}). Returns the
+ * session's previous dataset id (for the caller to delete if not shared).
  */
-export async function commitDataset(
+export function commitDataset(kv: Deno.Kv, meta: DatasetMeta, sessionId?: string): Promise<string | null> {
+  const visible = (op: Deno.AtomicOperation) =>
+    op.set(keys.dataset(meta.id), meta).delete(keys.datasetPending(meta.id));
+  if (sessionId) return attachDataset(kv, sessionId, meta.id, visible);
+  return retried(async () => (await visible(kv.atomic()).commit()).ok ? null : undefined);
+}
+
+/**
+ * Points a session at a dataset (with `also`'s writes in the same commit) and resets its
+ * conversation memory: what it remembered (filters, grouping, period) was about the old data,
+ * and a follow-up must not carry a filter on a value the new data may not have. Returns the
+ * previous dataset id.
+ */
+export function attachDataset(
   kv: Deno.Kv,
-  meta: DatasetMeta,
-  sessionId?: string,
+  sessionId: string,
+  datasetId: string,
+  also: (op: Deno.AtomicOperation) => Deno.AtomicOperation = (op) => op,
 ): Promise<string | null> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const op = kv.atomic().set(keys.dataset(meta.id), meta).delete(keys.datasetPending(meta.id));
-    let previous: string | null = null;
-    if (sessionId) {
-      const s = await kv.get<SessionRecord>(keys.session(sessionId));
-      if (!s.value) throw new NotFoundError(`Session '${sessionId}' not found`);
-      previous = s.value.datasetId;
-      op.check(s).set(keys.session(sessionId), {
-        ...s.value,
-        datasetId: meta.id,
-        lastActivity: new Date().toISOString(),
-      });
-    }
-    if ((await op.commit()).ok) return previous;
+  return retried(async () => {
+    const s = await kv.get<SessionRecord>(keys.session(sessionId));
+    if (!s.value) throw new NotFoundError(`Session '${sessionId}' not found`);
+    const op = also(kv.atomic()).check(s).set(keys.session(sessionId), {
+      ...s.value,
+      datasetId,
+      lastActivity: new Date().toISOString(),
+    });
+    if (s.value.datasetId !== datasetId) op.delete(keys.entities(sessionId));
+    return (await op.commit()).ok ? s.value.datasetId : undefined;
+  });
+}
+
+/** Runs a checked commit until it lands (`undefined`: it lost a race; try again). */
+async function retried<T>(attempt: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 20; i++) {
+    const out = await attempt();
+    if (out !== undefined) return out;
   }
   throw new Error("could not attach dataset: too many concurrent writes");
 }

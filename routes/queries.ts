@@ -6,15 +6,17 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
+import { describedResult } from "../agents/columns.ts";
 import { supervise } from "../agents/supervisor.ts";
 import type { Progress, QueryPlan } from "../agents/types.ts";
 import { toHttpError, ValidationError } from "../errors.ts";
+import { getDatasetMeta } from "../memory/datasets.ts";
 import { getEntities } from "../memory/entities.ts";
 import { appendMessages } from "../memory/messages.ts";
 import type { SessionRecord } from "../memory/sessions.ts";
 import { rateLimit } from "./access.ts";
 import type { App, AppDeps } from "./deps.ts";
-import { errorResponses, QueryBody, QueryResponse, SessionParams } from "./schemas.ts";
+import { type AnswerDataset, errorResponses, QueryBody, QueryResponse, SessionParams } from "./schemas.ts";
 
 const query = createRoute({
   method: "post",
@@ -63,6 +65,8 @@ async function answer(
   const started = performance.now();
   const memory = await getEntities<QueryPlan>(deps.kv, id);
   const { reply, memory: nextMemory } = await supervise(deps, session, question, memory, progress);
+  const result = reply.result ? describedResult(reply.result, reply.plan) : null;
+  const dataset = await answeredOn(deps, session);
   const ms = Math.round(performance.now() - started);
   deps.metrics.observe("query_duration_seconds", { intent: reply.intent, planner: reply.planner }, ms / 1000);
   const now = new Date().toISOString();
@@ -87,7 +91,8 @@ async function answer(
           basis: reply.basis ?? null,
           currency: reply.currency ?? null,
           plan: reply.plan,
-          result: reply.result,
+          result,
+          dataset,
           sources: reply.sources ?? null,
           llm: reply.llm ?? null,
           reading: reply.reading ?? null,
@@ -115,7 +120,8 @@ async function answer(
     subagent: reply.subagent,
     planner: reply.planner,
     sql: reply.sql,
-    result: reply.result,
+    result,
+    dataset,
     chart_url: reply.chart_url,
     chart_spec: reply.chart_spec ?? null,
     basis: reply.basis ?? null,
@@ -125,6 +131,13 @@ async function answer(
     llm: reply.llm ?? null,
     reading: reply.reading ?? null,
   };
+}
+
+/** The data an answer was computed on, named in the history and the export (null: none). */
+async function answeredOn(deps: AppDeps, session: SessionRecord): Promise<AnswerDataset | null> {
+  if (!session.datasetId) return null;
+  const meta = await getDatasetMeta(deps.kv, session.datasetId).catch(() => null);
+  return meta ? { id: meta.id, name: meta.name, rows: meta.rows } : null;
 }
 
 /** Registers the query routes. */

@@ -102,9 +102,24 @@ const CellSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 /** A result table. */
 export const ResultSchema = z.object({
-  columns: z.array(z.object({ name: z.string(), type: z.string() })),
+  columns: z.array(z.object({
+    name: z.string(),
+    type: z.string(),
+    kind: z.enum(["money", "percent", "count", "quantity", "score", "date", "text"]).optional().openapi({
+      description: "How the values read: money (in the answer's `currency`), percent (in percent units: 55 is " +
+        "55%), count, quantity, score, date or text.",
+    }),
+    label: z.string().optional().openapi({ description: "The column in plain words, e.g. `Service` for ServiceName." }),
+  })),
   rows: z.array(z.array(CellSchema)),
 }).openapi("Result");
+
+/** The data an answer was computed on. */
+export const AnswerDatasetSchema = z.object({ id: z.string(), name: z.string(), rows: z.number() })
+  .openapi("AnswerDataset");
+
+/** The data an answer was computed on. */
+export type AnswerDataset = z.infer<typeof AnswerDatasetSchema>;
 
 /** A knowledge-base passage cited in an answer. */
 export const SourceSchema = z.object({ file: z.string(), heading: z.string() }).openapi("Source");
@@ -148,6 +163,9 @@ export const QueryResponse = z.object({
   planner: z.enum(["builtin", "llm"]),
   sql: z.string().nullable().openapi({ description: "The exact SQL that produced the numbers." }),
   result: ResultSchema.nullable(),
+  dataset: AnswerDatasetSchema.nullable().openapi({
+    description: "The data the answer was computed on (answers before an upload name the data they used).",
+  }),
   chart_url: z.string().nullable().openapi({ description: "PNG of the chart, `/charts/{id}.png`, or null." }),
   chart_spec: z.record(z.string(), z.any()).nullable().openapi({
     description: "The chart's Vega-Lite spec with its data inline (render it with vega-embed), or null.",

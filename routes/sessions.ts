@@ -1,12 +1,12 @@
 /**
- * Session routes: create, list, delete, history, dataset.
+ * Session routes: create, list, delete, history, dataset, use the sample.
  * @module
  */
 import type { QueryPlan } from "../agents/types.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import { dropDatasetIfPrivate } from "../agents/data_loader.ts";
 import { NotFoundError } from "../errors.ts";
-import { getDatasetMeta } from "../memory/datasets.ts";
+import { attachDataset, getDatasetMeta } from "../memory/datasets.ts";
 import { getEntities } from "../memory/entities.ts";
 import { dismissIncident } from "../memory/dismissals.ts";
 import { listMessages, SHORT_TERM_MESSAGES } from "../memory/messages.ts";
@@ -21,6 +21,7 @@ import {
   MessageResponse,
   SessionParams,
   SessionSummary,
+  UploadResponse,
 } from "./schemas.ts";
 import { datasetView } from "./views.ts";
 import { transcriptMarkdown } from "../agents/transcript.ts";
@@ -78,6 +79,16 @@ const clearHistory = createRoute({
   summary: "Clear the conversation and its memory, keeping the data",
   request: { params: SessionParams },
   responses: { 200: json(MessageResponse, "Cleared"), ...errorResponses(404) },
+});
+
+const useSampleRoute = createRoute({
+  method: "post",
+  path: "/session/{id}/use-sample",
+  tags: ["data"],
+  summary: "Make the bundled sample the session's data (its own upload, if any, is deleted); the " +
+    "conversation stays, its memory is reset",
+  request: { params: SessionParams },
+  responses: { 200: json(UploadResponse, "The sample is the session's data"), ...errorResponses(404) },
 });
 
 const dismissRoute = createRoute({
@@ -234,6 +245,19 @@ export function sessionRoutes(app: App, deps: AppDeps): void {
     await deps.sessions.get(id, c.get("owner"));
     await deps.sessions.clearHistory(id);
     return c.json({ message: "History cleared" }, 200);
+  });
+
+  app.openapi(useSampleRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    await deps.sessions.get(id, c.get("owner"));
+    const sample = deps.sampleDatasetId ? await getDatasetMeta(deps.kv, deps.sampleDatasetId).catch(() => null) : null;
+    if (!sample) throw new NotFoundError("This server has no sample data.");
+    const previous = await attachDataset(deps.kv, id, sample.id);
+    if (previous && previous !== sample.id) await dropDatasetIfPrivate(deps, previous);
+    return c.json({
+      message: `Using the sample data: ${sample.name} (${sample.rows} rows).`,
+      dataset: datasetView(sample),
+    }, 200);
   });
 
   app.openapi(dismissRoute, async (c) => {

@@ -4,7 +4,9 @@
  * vega-embed (the PNG when that fails), tables sortable, SQL one click from the clipboard.
  * Everything from the server is inserted as text or through the escaping Markdown renderer.
  */
+import { columnKind, formatCell } from "./format.js";
 import { renderMarkdown } from "./markdown.js";
+import { formatSql, splitStatements } from "./sql_format.js";
 
 const $ = (id) => document.getElementById(id);
 const KEY = "finops.session";
@@ -83,8 +85,12 @@ async function createSession(useSample = true) {
 }
 
 async function switchTo(id) {
+  await commitClear();
   session = id;
   remember(id);
+  // The upload status belongs to the session it was for.
+  $("upload-status").textContent = "";
+  $("upload-status").className = "status";
   $("export-md").href = `/session/${id}/export?format=md`;
   $("export-json").href = `/session/${id}/export?format=json`;
   $("messages").replaceChildren();
@@ -160,7 +166,12 @@ async function loadDataset() {
   box.replaceChildren(dl([
     ["File", dataset.name],
     ["Rows", dataset.rows.toLocaleString()],
-    ["Dates", dr ? `${dr.start} → ${dr.end}` : "none"],
+    [
+      "Dates",
+      dr
+        ? el("span", {}, el("span", { class: "nowrap" }, dr.start), " → ", el("span", { class: "nowrap" }, dr.end))
+        : "none",
+    ],
     ["Format", dataset.schema_label],
     ["Currency", dataset.currencies.length > 1 ? dataset.currencies.join(", ") : dataset.currency ?? "not stated"],
     ["Cost bases", dataset.cost_bases.join(", ")],
@@ -216,7 +227,9 @@ function upload(file) {
       return;
     }
     status.textContent = body.message;
-    await Promise.all([loadDataset(), loadSessions()]);
+    const before = dataset;
+    await Promise.all([loadDataset(), loadSessions(), loadMemory()]);
+    markDataChange(before);
     renderSuggestions();
   };
   xhr.onerror = () => {
@@ -231,12 +244,45 @@ function upload(file) {
 
 async function loadHistory() {
   const h = await api(`/session/${session}/history`);
-  for (const m of h.history) {
-    if (m.role === "user") addUser(m.content);
-    else renderAnswer(addAssistant(), { ...m.metadata, response: m.content });
-  }
+  let used = null;
+  h.history.forEach((m, i) => {
+    if (m.role === "user") {
+      // A turn computed on other data than the turn before it starts after a marker.
+      const data = h.history[i + 1]?.metadata?.dataset ?? null;
+      if (data && used && data.id !== used.id) addDataMarker(used, data);
+      if (data) used = data;
+      addUser(m.content);
+    } else renderAnswer(addAssistant(), { ...m.metadata, response: m.content });
+  });
+  if (used && dataset && used.id !== dataset.id) addDataMarker(used, dataset);
   renderSuggestions();
   scrollDown();
+}
+
+/**
+ * A line in the conversation where its data changed: the answers above it were computed on
+ * `before`, the ones below on `after`, and the conversation's memory was reset with the change.
+ */
+function addDataMarker(before, after) {
+  $("messages").append(
+    el(
+      "div",
+      { class: "data-marker", role: "note" },
+      el("strong", {}, "Data changed. "),
+      `Answers above used ${before.name} (${plural(before.rows, "row")}); from here on: ${after.name} (${
+        plural(after.rows, "row")
+      }). Filters and periods remembered from the earlier answers were reset.`,
+    ),
+  );
+}
+
+/** Marks a change of data in a conversation that has answers (after an upload or the sample). */
+function markDataChange(before) {
+  const answered = $("messages").querySelector(".msg.assistant");
+  if (answered && before && dataset && before.id !== dataset.id) {
+    addDataMarker(before, dataset);
+    scrollDown();
+  }
 }
 
 function renderSuggestions() {
@@ -279,23 +325,26 @@ function addAssistant() {
   return node;
 }
 
-function fmtCell(v, money, currency) {
-  if (v === null || v === undefined) return "–";
-  if (typeof v === "number") {
-    if (money) {
-      try {
-        return v.toLocaleString(undefined, { style: "currency", currency: currency || "USD" });
-      } catch { /* unknown currency code */ }
-    }
-    return v.toLocaleString(undefined, { maximumFractionDigits: 4 });
-  }
-  return String(v);
+/** A result's columns with their kinds and labels (answers from before kinds were sent: decided here). */
+function columnsOf(result) {
+  return result.columns.map((c) => ({ ...c, kind: c.kind ?? columnKind(c, true), label: c.label ?? c.name }));
+}
+
+/**
+ * The rows a table opens with: a forecast's own rows (its history is one click away), otherwise
+ * all of them (the first ten shown).
+ */
+function leadingRows(result, cols) {
+  const forecast = cols.findIndex((c) => c.name === "forecast");
+  if (forecast < 0) return null;
+  const ahead = result.rows.filter((r) => r[forecast] !== null);
+  return ahead.length && ahead.length < result.rows.length ? ahead : null;
 }
 
 function resultTable(result, currency) {
-  const cols = result.columns;
-  const numeric = cols.map((_, i) => result.rows.some((r) => typeof r[i] === "number"));
-  const money = cols.map((c, i) => numeric[i] && /cost|spend|amount|price|charge|forecast|lower|upper/i.test(c.name));
+  const cols = columnsOf(result);
+  const numeric = cols.map((c) => !["text", "date"].includes(c.kind));
+  const lead = leadingRows(result, cols);
   let rows = result.rows.slice();
   let all = false;
   const wrap = el("div", { class: "table-wrap" });
@@ -307,7 +356,7 @@ function resultTable(result, currency) {
       tabindex: "0",
       "aria-sort": "none",
       class: numeric[i] ? "num" : "",
-      title: "Sort",
+      title: c.label === c.name ? "Sort" : `${c.name} · sort`,
       onclick: () => sortBy(i),
       onkeydown: (e) => {
         if (e.key === "Enter" || e.key === " ") {
@@ -315,7 +364,7 @@ function resultTable(result, currency) {
           sortBy(i);
         }
       },
-    }, c.name)
+    }, c.label)
   );
   function sortBy(i) {
     const dir = heads[i].getAttribute("aria-sort") === "descending" ? "ascending" : "descending";
@@ -329,6 +378,7 @@ function resultTable(result, currency) {
       if (y === null) return -1;
       return (typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y))) * sign;
     });
+    all = true;
     draw();
   }
   const more = el("button", { type: "button", class: "secondary" });
@@ -337,76 +387,188 @@ function resultTable(result, currency) {
     draw();
   });
   function draw() {
+    const shown = all ? rows : (lead ?? rows).slice(0, ROWS_SHOWN);
     tbody.replaceChildren(
-      ...(all ? rows : rows.slice(0, ROWS_SHOWN)).map((r) =>
-        el("tr", {}, ...r.map((v, i) => el("td", { class: numeric[i] ? "num" : "" }, fmtCell(v, money[i], currency))))
+      ...shown.map((r) =>
+        el(
+          "tr",
+          {},
+          ...r.map((v, i) => el("td", { class: numeric[i] ? "num" : "" }, formatCell(v, cols[i].kind, currency))),
+        )
       ),
     );
     more.hidden = rows.length <= ROWS_SHOWN;
-    more.textContent = all ? `Show first ${ROWS_SHOWN}` : `Show all ${rows.length} rows`;
+    more.textContent = all
+      ? `Show the first ${ROWS_SHOWN}${lead ? " forecast rows" : ""}`
+      : `Show all ${rows.length} rows${lead ? " (history too)" : ""}`;
   }
   table.append(el("thead", {}, el("tr", {}, ...heads)), tbody);
   wrap.append(table);
   draw();
+  const count = lead ? `${lead.length} forecast rows, ${rows.length} in all` : plural(rows.length, "row");
   return el(
     "details",
-    { class: "result" },
-    el("summary", {}, `Result: ${rows.length} row${rows.length === 1 ? "" : "s"}`),
+    { class: "result", open: "" },
+    el("summary", {}, `Result: ${count}`),
     wrap,
     el("div", { class: "sql-actions" }, more),
   );
 }
 
+/** "1 row", "3 rows". */
+function plural(n, word) {
+  return `${n.toLocaleString()} ${word}${n === 1 ? "" : "s"}`;
+}
+
 function sqlBlock(sql) {
+  const statements = splitStatements(sql);
+  const laidOut = statements.map(formatSql);
   const copy = el("button", { type: "button", class: "secondary" }, "Copy SQL");
   copy.addEventListener("click", async () => {
     try {
-      await navigator.clipboard.writeText(sql);
+      await navigator.clipboard.writeText(laidOut.join(";\n\n"));
       copy.textContent = "Copied";
     } catch {
       copy.textContent = "Select and copy the text above";
     }
     setTimeout(() => (copy.textContent = "Copy SQL"), 2000);
   });
+  const blocks = laidOut.map((text, i) => [
+    statements.length > 1 ? el("p", { class: "sql-step" }, `Query ${i + 1} of ${statements.length}`) : null,
+    // Scrollable: reachable by keyboard (axe "scrollable-region-focusable").
+    el("pre", { tabindex: "0", "aria-label": `SQL${statements.length > 1 ? ` ${i + 1}` : ""}` }, el("code", {}, text)),
+  ]).flat();
   return el(
     "details",
     { class: "sql" },
-    el("summary", {}, "SQL that produced these numbers"),
-    // Scrollable: reachable by keyboard (axe "scrollable-region-focusable").
-    el("pre", { tabindex: "0", "aria-label": "SQL" }, el("code", {}, sql)),
+    el(
+      "summary",
+      {},
+      statements.length > 1
+        ? `SQL that produced these numbers (${statements.length} queries)`
+        : "SQL that produced these numbers",
+    ),
+    ...blocks,
     el("div", { class: "sql-actions" }, copy),
   );
 }
 
-async function chartBlock(a) {
-  const box = el("div", { class: "chart", tabindex: "0", role: "figure", "aria-label": "Chart" });
-  const png = a.chart_url
-    ? el("img", { src: a.chart_url, alt: `Chart: ${a.chart_spec?.title?.text ?? a.chart_type ?? "answer"}` })
-    : null;
-  const actions = a.chart_url
-    ? el(
-      "div",
-      { class: "chart-actions" },
-      el("a", { href: a.chart_url, download: "finops-chart.png" }, "Download PNG"),
-    )
-    : null;
-  const wrap = el("div", {}, box, actions);
-  if (a.chart_spec && globalThis.vegaEmbed) {
+/** Loads the charts' font before the first chart, so Vega measures labels in the font it draws them in. */
+let fontsReady = null;
+function chartFonts() {
+  fontsReady ??= Promise.all([document.fonts.load("11px Inter"), document.fonts.load("600 16px Inter")]).catch(
+    () => {},
+  );
+  return fontsReady;
+}
+
+/** Breaks a title into lines of at most `max` characters at spaces. */
+function wrapText(text, max) {
+  if (typeof text !== "string" || text.length <= max) return text;
+  const lines = [""];
+  for (const word of text.split(" ")) {
+    const last = lines.length - 1;
+    if (lines[last] && (lines[last] + " " + word).length > max) lines.push(word);
+    else lines[last] = lines[last] ? `${lines[last]} ${word}` : word;
+  }
+  return lines;
+}
+
+/**
+ * The server's chart spec fitted to a container `width` pixels wide: the width follows the
+ * container (and its resizes), titles and legends wrap, labels are cut to fit; marks are not
+ * described one by one to screen readers (the figure has one description and the table holds
+ * every number).
+ */
+function fitted(spec, width) {
+  const narrow = width < 520;
+  const out = structuredClone(spec);
+  out.width = "container";
+  // Only the width is fitted: the height is the plot's, so bars and lines keep their room.
+  out.autosize = { type: "fit-x", contains: "padding", resize: true };
+  if (typeof out.height === "number" && narrow && out.height > 240) {
+    out.height = Math.max(240, Math.round(width * 0.8));
+  }
+  if (narrow) capLabels(out, Math.round(width * 0.4));
+  if (out.title) {
+    out.title.text = wrapText(out.title.text, Math.max(24, Math.floor(width / 9.5)));
+    if (out.title.subtitle) out.title.subtitle = wrapText(out.title.subtitle, Math.max(30, Math.floor(width / 6.6)));
+  }
+  const config = (out.config ??= {});
+  config.aria = false;
+  if (narrow) {
+    config.legend = { ...config.legend, orient: "bottom", columns: width < 400 ? 1 : 2, labelLimit: width - 60 };
+    config.axis = { ...config.axis, labelLimit: Math.round(width * 0.4) };
+    config.title = { ...config.title, fontSize: 14 };
+  }
+  return out;
+}
+
+/** Caps every axis and legend label width in a spec at `max` pixels (labels are cut with "…"). */
+function capLabels(node, max) {
+  if (!node || typeof node !== "object") return;
+  if (typeof node.labelLimit === "number") node.labelLimit = Math.min(node.labelLimit, max);
+  for (const value of Object.values(node)) capLabels(value, max);
+}
+
+/** What a chart shows, in words, for screen readers. */
+function chartDescription(spec) {
+  const title = spec?.title;
+  const text = [title?.text, title?.subtitle].flat().filter(Boolean).join(". ");
+  return `${text || "Chart of the answer"}. The numbers are in the result table.`;
+}
+
+/** Draws an answer's chart into a block that `insert` puts in the page; false when there is none to show. */
+async function chartBlock(a, insert) {
+  // An answer from the history has its chart's spec stored with the chart, beside the PNG.
+  const chartSpec = a.chart_spec ??
+    (a.chart_url ? await api(a.chart_url.replace(/\.png$/, ".json")).catch(() => null) : null);
+  const description = chartDescription(chartSpec);
+  // The figure's one description; what Vega draws inside is hidden from screen readers (it labels
+  // every mark group, and the table below holds every number).
+  const canvas = el("div", { class: "chart-canvas", "aria-hidden": "true" });
+  const box = el("div", { class: "chart", role: "img", "aria-label": description }, canvas);
+  const actions = el("div", { class: "chart-actions" });
+  const wrap = el("div", { class: "chart-wrap" }, box, actions);
+  insert(wrap);
+  if (a.chart_url) actions.append(el("a", { href: a.chart_url, download: "finops-chart.png" }, "Download PNG"));
+  if (chartSpec && globalThis.vegaEmbed) {
     try {
+      await chartFonts();
       interpreter ??= (await import("/vendor/vega-interpreter.js")).expressionInterpreter;
-      await globalThis.vegaEmbed(box, a.chart_spec, { actions: false, ast: true, expr: interpreter, renderer: "svg" });
+      // The box must be in the page to have a width: the caller has put `wrap` there.
+      const spec = { ...fitted(chartSpec, box.clientWidth || 700), description };
+      const result = await globalThis.vegaEmbed(canvas, spec, {
+        actions: false,
+        ast: true,
+        expr: interpreter,
+        renderer: "svg",
+      });
       box.setAttribute("data-rendered", "vega");
-      return wrap;
+      // The PNG as drawn here, at this screen's size (the server's is 720 px wide).
+      const link = actions.querySelector("a");
+      if (link) {
+        link.addEventListener("click", async (e) => {
+          if (link.dataset.ready) return;
+          e.preventDefault();
+          link.href = await result.view.toImageURL("png", 2);
+          link.dataset.ready = "1";
+          link.click();
+        });
+      }
+      return true;
     } catch (e) {
       console.warn("interactive chart failed, showing the PNG", e);
-      box.replaceChildren();
+      canvas.replaceChildren();
     }
   }
-  if (png) {
-    box.append(png);
+  if (a.chart_url) {
+    canvas.append(el("img", { src: a.chart_url, alt: "" }));
     box.setAttribute("data-rendered", "png");
+    return true;
   }
-  return png || box.children.length ? wrap : null;
+  wrap.remove();
+  return false;
 }
 
 /** How the question was read, in one line, with the words not used (text only, never HTML). */
@@ -419,11 +581,36 @@ function readingLine(reading) {
   return line;
 }
 
+/**
+ * An answer's text split into its findings and its method: paragraphs that begin with
+ * "**Method:**" or "_How:" (the analyses write their method so) fold into "How this was
+ * computed"; an "**Assumes**" line in them stays with the findings.
+ */
+function splitMethod(markdown) {
+  const findings = [];
+  const method = [];
+  for (const block of markdown.split(/\n{2,}/)) {
+    if (!/^(\*\*Method:\*\*|_How:)/.test(block)) {
+      findings.push(block);
+      continue;
+    }
+    const lines = block.split("\n");
+    method.push(lines.filter((l) => !l.startsWith("**Assumes**")).join("\n"));
+    findings.push(...lines.filter((l) => l.startsWith("**Assumes**")));
+  }
+  return { findings: findings.join("\n\n"), method: method.join("\n\n") };
+}
+
+function markdownBlock(text, attrs = {}) {
+  const body = el("div", { class: "md", ...attrs });
+  body.innerHTML = renderMarkdown(text); // escaped by renderMarkdown
+  return body;
+}
+
 async function renderAnswer(node, a) {
   node.replaceChildren();
-  const body = el("div", { class: "md" });
-  body.innerHTML = renderMarkdown(a.response); // escaped by renderMarkdown
-  node.append(body);
+  const { findings, method } = splitMethod(a.response);
+  node.append(markdownBlock(findings));
   const tags = el("div", { class: "meta" });
   if (a.basis) {
     tags.append(el("span", { class: "tag basis" }, `${a.basis} cost${a.currency ? ` · ${a.currency}` : ""}`));
@@ -436,12 +623,12 @@ async function renderAnswer(node, a) {
   node.append(tags);
   const reading = readingLine(a.reading);
   if (reading) node.append(reading);
-  if (a.chart_url || a.chart_spec) {
-    const chart = await chartBlock(a);
-    if (chart) node.insertBefore(chart, tags);
-  }
+  if (a.chart_url || a.chart_spec) await chartBlock(a, (wrap) => node.insertBefore(wrap, tags));
   if (a.result && a.result.rows?.length && (a.result.rows.length > 1 || a.result.columns.length > 1)) {
     node.append(resultTable(a.result, a.currency));
+  }
+  if (method) {
+    node.append(el("details", { class: "method" }, el("summary", {}, "How this was computed"), markdownBlock(method)));
   }
   if (a.sql) node.append(sqlBlock(a.sql));
 }
@@ -499,6 +686,7 @@ async function ask(question) {
   question = question.trim();
   if (!question || busy) return;
   busy = true;
+  await commitClear().catch(() => {});
   $("send").disabled = true;
   $("suggestions").replaceChildren();
   $("messages").querySelector(".welcome")?.remove();
@@ -526,6 +714,72 @@ async function ask(question) {
     loadMemory().catch(() => {});
     loadSessions().catch(() => {});
   }
+}
+
+// ---- clear chat (with undo), the sample ------------------------------------------------------
+
+const UNDO_MS = 10_000;
+/** A clear shown but not yet sent: the hidden messages, kept for an undo. */
+let pendingClear = null;
+
+/** Asks, hides the conversation and offers an undo; the history is deleted when the undo lapses. */
+async function clearChat() {
+  if (!$("messages").querySelector(".msg")) return;
+  if (!confirm("Clear this conversation? Its questions, answers, charts and memory are deleted; the data stays.")) {
+    return;
+  }
+  await commitClear();
+  const nodes = [...$("messages").childNodes];
+  $("messages").replaceChildren();
+  renderSuggestions();
+  const toast = $("toast");
+  const undo = el("button", { type: "button", class: "secondary" }, "Undo");
+  toast.replaceChildren(el("span", {}, "Conversation cleared."), undo);
+  toast.hidden = false;
+  const timer = setTimeout(() => commitClear().catch(showStatusError), UNDO_MS);
+  pendingClear = { session, nodes, timer };
+  undo.addEventListener("click", () => {
+    clearTimeout(timer);
+    pendingClear = null;
+    toast.hidden = true;
+    $("messages").replaceChildren(...nodes);
+    $("suggestions").replaceChildren();
+    $("question").focus();
+  });
+  undo.focus();
+}
+
+/** Sends a clear waiting for its undo (before a question, a switch, or when the undo lapses). */
+async function commitClear() {
+  const pending = pendingClear;
+  if (!pending) return;
+  pendingClear = null;
+  clearTimeout(pending.timer);
+  $("toast").hidden = true;
+  await api(`/session/${pending.session}/history`, { method: "DELETE" });
+  if (pending.session === session) await Promise.all([loadMemory(), loadSessions()]);
+}
+
+/** Makes the sample the current session's data (asking first when that deletes an upload). */
+async function useSample() {
+  if (dataset && !dataset.shared) {
+    const ok = confirm(
+      `Use the sample data in this session? ${dataset.name} is deleted from it; the conversation stays.`,
+    );
+    if (!ok) return;
+  }
+  const before = dataset;
+  const body = await postJson(`/session/${session}/use-sample`, {});
+  $("upload-status").className = "status";
+  $("upload-status").textContent = body.message;
+  await Promise.all([loadDataset(), loadSessions(), loadMemory()]);
+  markDataChange(before);
+  renderSuggestions();
+}
+
+function showStatusError(e) {
+  $("upload-status").className = "status error";
+  $("upload-status").textContent = e.message || "Something went wrong.";
 }
 
 // ---- wiring -----------------------------------------------------------------------------------
@@ -578,12 +832,6 @@ function wire() {
     e.target.value = "";
   });
   const drop = $("drop");
-  drop.addEventListener("keydown", (e) => {
-    if (e.key === "Enter" || e.key === " ") {
-      e.preventDefault();
-      $("file").click();
-    }
-  });
   for (const ev of ["dragenter", "dragover"]) {
     drop.addEventListener(ev, (e) => {
       e.preventDefault();
@@ -596,13 +844,15 @@ function wire() {
     const f = e.dataTransfer?.files?.[0];
     if (f) upload(f);
   });
-  $("use-sample").addEventListener("click", () => createSession(true));
+  $("use-sample").addEventListener("click", () => useSample().catch(showStatusError));
   $("new-session").addEventListener("click", () => createSession(true));
-  $("clear-chat").addEventListener("click", async () => {
-    await api(`/session/${session}/history`, { method: "DELETE" });
-    $("messages").replaceChildren();
-    renderSuggestions();
-    await loadMemory();
+  $("clear-chat").addEventListener("click", () => clearChat().catch(showStatusError));
+  // A clear still waiting for its undo is carried out when the page is left.
+  addEventListener("pagehide", () => {
+    if (pendingClear) {
+      fetch(`/session/${pendingClear.session}/history`, { method: "DELETE", keepalive: true });
+      pendingClear = null;
+    }
   });
   const sidebar = (open) => {
     $("sidebar").classList.toggle("open", open);
@@ -622,9 +872,9 @@ function wire() {
       $("menu").focus();
     }
   });
-  // On a phone, choosing a session or starting one closes the drawer.
+  // On a phone, choosing a session, starting one or clearing the chat closes the drawer.
   $("sidebar").addEventListener("click", (e) => {
-    if (e.target.closest(".sessions button.link, #new-session, #use-sample")) sidebar(false);
+    if (e.target.closest(".sessions button.link, #new-session, #use-sample, #clear-chat")) sidebar(false);
   });
 }
 

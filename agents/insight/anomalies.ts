@@ -37,7 +37,7 @@ const METHOD = "_How: each series (the daily total, and every service × region 
   "a day is unusual when its robust score against its segment's level and weekday (median absolute deviation × " +
   "1.4826) passes 3.5 and it is at least 15% off; consecutive unusual days of one series make one incident, and the " +
   "daily total's echo of a series' incident is merged into it. Charges billed on the same day each month are learned " +
-  "as normal._";
+  "as normal. Each incident's robust score, z-score and Isolation Forest score are in the result table._";
 
 /** Words naming a usage-level column, in the order we prefer for root causes. */
 const USAGE_COLUMNS = ["SkuId", "ChargeDescription"] as const;
@@ -112,10 +112,11 @@ async function scan(ctx: InsightContext): Promise<InsightOutput> {
       return [i.id, contributionText(top, cur)];
     }),
   );
-  const lines = incidentLines(incidents, trends, purchases.rows, cur, what, report, meanDaily, causes, checks);
+  const lines = incidentLines(incidents, trends, purchases.rows, cur, what, report, meanDaily, causes);
   const hidden = found.incidents.filter((i) => inReport(i) && dismissed.has(i.id)).length;
   if (hidden) lines.push("", `_${hidden} incident${hidden === 1 ? "" : "s"} you marked as expected are not listed._`);
-  lines.push("", METHOD);
+  // The method is a paragraph of its own (the page folds it); what was left out is not method.
+  lines.push("", METHOD, "");
   const seriesCount = split?.series.size ?? 0;
   if (seriesCount === MAX_SERIES) lines.push(`_Only the ${MAX_SERIES} largest series were scanned._`);
   if (scoped.plan.scopes?.length && scoped.plan !== ctx.plan) {
@@ -206,7 +207,6 @@ function incidentLines(
   report: TimeRange,
   meanDaily: number,
   causes: Map<string, string>,
-  checks: Map<string, { zscore: number; isolation: number }>,
 ): string[] {
   const fmt = (v: number) => formatMoney(v, cur);
   const period = `${report.start} to ${addDays(report.end, -1)}`;
@@ -225,7 +225,7 @@ function incidentLines(
       "",
     );
     incidents.slice(0, LISTED).forEach((i, n) => {
-      lines.push(`${n + 1}. ${incidentText(i, cur, checks.get(i.id))}`);
+      lines.push(`${n + 1}. ${incidentText(i, cur)}`);
       if (causes.has(i.id)) lines.push(`   Root cause on ${i.peakDate}: ${causes.get(i.id)}`);
     });
     if (incidents.length > LISTED) lines.push(`…and ${incidents.length - LISTED} more in the result table.`);
@@ -251,7 +251,7 @@ function incidentLines(
 }
 
 /** One incident in words. */
-function incidentText(i: Incident, cur: string | null, check?: { zscore: number; isolation: number }): string {
+function incidentText(i: Incident, cur: string | null): string {
   const fmt = (v: number) => formatMoney(v, cur);
   const name = i.series === TOTAL ? "the daily total" : i.series;
   const echo = i.totalEcho ? `; the daily total moved ${formatDelta(i.totalEcho, cur)} with it` : "";
@@ -272,13 +272,7 @@ function incidentText(i: Incident, cur: string | null, check?: { zscore: number;
     : `from ${i.start} to ${i.ongoing ? "now (ongoing)" : i.end}, ${i.days} days`;
   return `**${name}**: ${i.kind} ${span}, ${fmt(i.actual)} against ${fmt(i.expected)} expected: **${
     formatDelta(i.impact, cur)
-  }**, peak ${i.peakDate}, ${i.severity} severity (robust score ${score(i.score)}${
-    check
-      ? `, z-score ${check.zscore.toFixed(1)}${
-        Number.isNaN(check.isolation) ? "" : `, isolation ${check.isolation.toFixed(2)}`
-      }`
-      : ""
-  })${echo}.${id}`;
+  }**, peak ${i.peakDate}, ${i.severity} severity${echo}.${id}`;
 }
 
 /** One row per incident. */

@@ -79,7 +79,11 @@ export async function runDrivers(ctx: InsightContext): Promise<InsightOutput> {
     for (const d of moved.slice(0, LISTED)) lines.push(`- ${driverLine(d, fmt, cur)}`);
     const rest = moved.slice(LISTED);
     if (rest.length) {
-      lines.push(`- ${rest.length} others: ${formatDelta(rest.reduce((s, d) => s + d.change, 0), cur)} together`);
+      lines.push(
+        `- ${rest.length} ${rest.length === 1 ? "other" : "others"}: ${
+          formatDelta(rest.reduce((s, d) => s + d.change, 0), cur)
+        } together`,
+      );
     }
     const born = report.drivers.filter((d) => d.status === "new");
     const gone = report.drivers.filter((d) => d.status === "gone");

@@ -9,7 +9,7 @@
  * // → {mark: {type: "bar", …}, encoding: {x: {field: "service", …}, y: {field: "cost", …}}, …}
  * @module
  */
-import { CURRENCY_SYMBOLS as SYMBOLS } from "../currency.ts";
+import { CURRENCY_SYMBOLS as SYMBOLS } from "../../static/format.js";
 
 /** The chart types (the design document's nine, plus forecast bands and anomaly marks). */
 export const CHART_TYPES = [
@@ -72,19 +72,26 @@ export const OTHER = "Other";
 
 /**
  * A Vega expression formatting `datum.value` as money in the chart's currency. One format per
- * axis: `$12,000` up to six figures, `$120k` / `$1.2M` beyond (`big`), never a mix of both.
+ * axis: `$12,000` up to six figures, `$120k` / `$1.2M` beyond (`big`), never a mix of both;
+ * cents on an axis whose values stay under 10 (`small`: "$0.50", not "$0, $1, $1").
  */
-export function moneyExpr(currency: string | null, big = false, field = "datum.value"): string {
+export function moneyExpr(currency: string | null, big = false, field = "datum.value", small = false): string {
   const sym = currency ? SYMBOLS[currency] : undefined;
-  const body = big ? `replace(format(abs(${field}), '.3~s'), 'G', 'B')` : `format(abs(${field}), ',.0f')`;
+  const body = big
+    ? `replace(format(abs(${field}), '.3~s'), 'G', 'B')`
+    : `format(abs(${field}), '${small ? ",.2~f" : ",.0f"}')`;
   const signed = `(${field} < 0 ? '-' : '') + ${sym ? `'${sym}' + ` : ""}${body}`;
   return sym || !currency ? signed : `${signed} + ' ${currency}'`;
 }
 
-/** Value labels: whole units from 1,000 up, cents below, in one format for the whole chart. */
+/**
+ * Value labels: whole units from 1,000 up, cents below, in one format for the whole chart; an
+ * amount under a cent keeps three significant digits (as the answer text writes it, never "$0.00").
+ */
 function moneyLabelExpr(currency: string | null, field: string, max: number, plus = false): string {
   const sym = currency ? SYMBOLS[currency] : undefined;
-  const body = `format(abs(${field}), '${max >= 1000 ? ",.0f" : ",.2f"}')`;
+  const cents = `format(abs(${field}), '${max >= 1000 ? ",.0f" : ",.2f"}')`;
+  const body = `(abs(${field}) > 0 && abs(${field}) < 0.01 ? format(abs(${field}), '.3r') : ${cents})`;
   const signed = `(${field} < 0 ? '-' : ${plus ? "'+'" : "''"}) + ${sym ? `'${sym}' + ` : ""}${body}`;
   return sym || !currency ? signed : `${signed} + ' ${currency}'`;
 }
@@ -174,7 +181,14 @@ function yMoney(input: ChartInput, field = input.measure, title = input.measureT
     type: "quantitative",
     title: title ?? field,
     axis: input.money
-      ? { labelExpr: moneyExpr(input.currency, maxAbs(input.rows, ...fields) >= 100_000) }
+      ? {
+        labelExpr: moneyExpr(
+          input.currency,
+          maxAbs(input.rows, ...fields) >= 100_000,
+          "datum.value",
+          maxAbs(input.rows, ...fields) < 10,
+        ),
+      }
       : { format: ",~r" },
   };
 }

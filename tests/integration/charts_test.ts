@@ -13,6 +13,7 @@ const t = (name: string, fn: () => Promise<void>) => Deno.test({ name, ...engine
 interface Reply {
   response: string;
   intent: string;
+  subagent: string;
   chart_url: string | null;
   chart_spec: { usermeta?: { type?: string }; title?: { text?: string } } | null;
 }
@@ -46,7 +47,8 @@ t(
   async () => {
     const id = await session();
     const top = await ask(id, "top 5 services");
-    assert.equal(top.chart_url, null, "a plain ranking is a table unless a chart is asked for");
+    assert.equal(top.chart_spec!.usermeta!.type, "hbar", "a ranking gets horizontal bars without being asked");
+    assert.equal(top.subagent, "data_fetcher");
     const chart = await ask(id, "show me a chart of that");
     assert.equal(chart.intent, "visualize");
     assert.ok(chart.chart_spec!.usermeta!.type === "hbar" || chart.chart_spec!.usermeta!.type === "bar");
@@ -97,10 +99,21 @@ t("unknown, malformed and other sessions' chart ids are 404 JSON; charts go with
   const b = await ask(id, "cost per month");
   const chartId = b.chart_url!.slice(8, -4);
   assert.ok((await kvKeys(running.deps.kv)).some((k) => k.includes(chartId)));
+  // The spec it was drawn from is kept beside the PNG, for a reloaded page to draw it again.
+  const spec = await app.request(`/charts/${chartId}.json`);
+  assert.equal(spec.status, 200);
+  assert.deepEqual(await spec.json(), b.chart_spec);
+  const pngBytes = new Uint8Array(await (await png(b.chart_url!)).arrayBuffer());
+  assert.deepEqual([...pngBytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+  // The PNG is served without the spec after it: it ends with its IEND chunk.
+  assert.deepEqual([...pngBytes.subarray(-8)], [0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
   const cleared = await app.request(`/session/${id}/history`, { method: "DELETE" });
   assert.equal(cleared.status, 200);
   await cleared.body?.cancel();
   assert.equal((await png(b.chart_url!)).status, 404, "cleared with the history");
+  const specGone = await app.request(`/charts/${chartId}.json`);
+  assert.equal(specGone.status, 404);
+  await specGone.body?.cancel();
   const again = await ask(id, "cost per month");
   const del = await app.request(`/session/${id}`, { method: "DELETE" });
   assert.equal(del.status, 200);

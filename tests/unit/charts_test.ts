@@ -320,3 +320,25 @@ Deno.test({
     }
   },
 });
+
+Deno.test("money labels: an amount under a cent is never '$0.00'; an axis under $10 shows cents, not '$0, $1, $1'", async () => {
+  const vl = await import("vega-lite");
+  const vega = await import("vega");
+  const spec = buildSpec("hbar", {
+    rows: [{ s: "Amazon S3", v: 1.44 }, { s: "AWS KMS", v: 0.24 }, { s: "Amazon EFS", v: 0.000945 }],
+    category: "s",
+    measure: "v",
+    title: "Top 3",
+    money: true,
+    currency: "USD",
+  });
+  // deno-lint-ignore no-explicit-any
+  const view = new vega.View(vega.parse(vl.compile(spec as any).spec), { renderer: "none" });
+  const svg = await view.toSVG();
+  view.finalize();
+  const texts = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  assert.ok(texts.includes("$0.000945"), texts.join(" | "));
+  assert.ok(!texts.includes("$0.00"), texts.join(" | "));
+  const ticks = texts.filter((t) => /^\$\d/.test(t) && !["$1.44", "$0.24", "$0.000945"].includes(t));
+  assert.equal(new Set(ticks).size, ticks.length, `no tick label twice: ${ticks.join(", ")}`);
+});

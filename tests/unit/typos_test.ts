@@ -35,8 +35,9 @@ Deno.test("transcriptMarkdown: questions, answers, SQL and result tables, pipes 
     },
   ]);
   assert.match(md, /# FinOps Agent conversation/);
-  assert.match(md, /Data: x\.csv \(focus-1\.0, 3 rows\)/);
+  assert.match(md, /Data now: x\.csv \(focus-1\.0, 3 rows\)/);
   assert.match(md, /\*\*You\*\* \(t1\):\n\ntop services/);
   assert.match(md, /```sql\nSELECT 1\n```/);
-  assert.match(md, /\| ServiceName \| cost \|\n\|---\|---\|\n\| A\\\|B \| 3 \|/);
+  // Plain-word headers; a cost column formatted as money (no currency stated: no symbol), right-aligned.
+  assert.match(md, /\| Service \| Cost \|\n\|---\|---:\|\n\| A\\\|B \| 3\.00 \|/);
 });
