@@ -5,7 +5,7 @@
  */
 import type { ResultSet } from "../analytics/arrow_json.ts";
 import type { StoredMessage } from "../memory/messages.ts";
-import { formatCell } from "../static/format.js";
+import { formatCell, unitColumn } from "../static/format.js";
 import { describeColumns } from "./columns.ts";
 import type { QueryPlan } from "./types.ts";
 
@@ -63,10 +63,12 @@ export function transcriptMarkdown(
 /** A result as a Markdown table: plain-word headers, cells formatted for their columns. */
 function resultTable(result: ResultSet, plan: QueryPlan | null, currency: string | null, maxRows: number): string[] {
   const columns = describeColumns(result, plan);
+  const unitAt = unitColumn(columns);
   const lines = ["", `| ${columns.map((c) => cell(c.label)).join(" | ")} |`];
   lines.push(`|${columns.map((c) => (c.kind === "text" || c.kind === "date" ? "---" : "---:")).join("|")}|`);
   for (const r of result.rows.slice(0, maxRows)) {
-    lines.push(`| ${r.map((v, i) => cell(formatCell(v, columns[i].kind, currency, "en-US"))).join(" | ")} |`);
+    const unit = unitAt >= 0 && typeof r[unitAt] === "string" ? r[unitAt] as string : null;
+    lines.push(`| ${r.map((v, i) => cell(formatCell(v, columns[i].kind, currency, "en-US", unit))).join(" | ")} |`);
   }
   if (result.rows.length > maxRows) lines.push("", `_${result.rows.length - maxRows} more rows not shown._`);
   return lines;

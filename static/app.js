@@ -4,7 +4,7 @@
  * vega-embed (the PNG when that fails), tables sortable, SQL one click from the clipboard.
  * Everything from the server is inserted as text or through the escaping Markdown renderer.
  */
-import { columnKind, formatCell } from "./format.js";
+import { columnKind, formatCell, unitColumn } from "./format.js";
 import { renderMarkdown } from "./markdown.js";
 import { formatSql, splitStatements } from "./sql_format.js";
 
@@ -343,6 +343,7 @@ function leadingRows(result, cols) {
 
 function resultTable(result, currency) {
   const cols = columnsOf(result);
+  const unitAt = unitColumn(cols);
   const numeric = cols.map((c) => !["text", "date"].includes(c.kind));
   const lead = leadingRows(result, cols);
   let rows = result.rows.slice();
@@ -393,7 +394,9 @@ function resultTable(result, currency) {
         el(
           "tr",
           {},
-          ...r.map((v, i) => el("td", { class: numeric[i] ? "num" : "" }, formatCell(v, cols[i].kind, currency))),
+          ...r.map((v, i) =>
+            el("td", { class: numeric[i] ? "num" : "" }, formatCell(v, cols[i].kind, currency, undefined, r[unitAt]))
+          ),
         )
       ),
     );
@@ -520,17 +523,18 @@ function chartDescription(spec) {
 
 /** Draws an answer's chart into a block that `insert` puts in the page; false when there is none to show. */
 async function chartBlock(a, insert) {
+  // The figure's one description; what Vega draws inside is hidden from screen readers (it labels
+  // every mark group, and the table below holds every number).
+  const canvas = el("div", { class: "chart-canvas", "aria-hidden": "true" });
+  const box = el("div", { class: "chart", role: "img", "aria-label": "Chart of the answer" }, canvas);
+  const actions = el("div", { class: "chart-actions" });
+  const wrap = el("div", { class: "chart-wrap" }, box, actions);
+  insert(wrap);
   // An answer from the history has its chart's spec stored with the chart, beside the PNG.
   const chartSpec = a.chart_spec ??
     (a.chart_url ? await api(a.chart_url.replace(/\.png$/, ".json")).catch(() => null) : null);
   const description = chartDescription(chartSpec);
-  // The figure's one description; what Vega draws inside is hidden from screen readers (it labels
-  // every mark group, and the table below holds every number).
-  const canvas = el("div", { class: "chart-canvas", "aria-hidden": "true" });
-  const box = el("div", { class: "chart", role: "img", "aria-label": description }, canvas);
-  const actions = el("div", { class: "chart-actions" });
-  const wrap = el("div", { class: "chart-wrap" }, box, actions);
-  insert(wrap);
+  box.setAttribute("aria-label", description);
   if (a.chart_url) actions.append(el("a", { href: a.chart_url, download: "finops-chart.png" }, "Download PNG"));
   if (chartSpec && globalThis.vegaEmbed) {
     try {

@@ -68,13 +68,14 @@ export function formatMoney(value, currency, locale = "en-US") {
 /**
  * One cell as text for its column's kind: money in `currency` ({@link formatMoney}, as the answer
  * text writes it), percent with "%", counts whole, other numbers with up to four decimals
- * (three significant digits when tiny). `null` is "–".
+ * (three significant digits when tiny), a quantity with its `unit` when the row names one. `null`
+ * is "–".
  *
  * @example
  * formatCell(0.000945, "money", "USD", "en-US") // → "$0.000945"
  * formatCell(55, "percent", null, "en-US") // → "55%"
  */
-export function formatCell(value, kind, currency, locale = "en-US") {
+export function formatCell(value, kind, currency, locale = "en-US", unit = null) {
   if (value === null || value === undefined) return "–";
   if (typeof value !== "number") return String(value);
   if (!Number.isFinite(value)) return String(value);
@@ -89,7 +90,19 @@ export function formatCell(value, kind, currency, locale = "en-US") {
       return number(value, { maximumFractionDigits: 2 }, locale);
     default: {
       const tiny = value !== 0 && Math.abs(value) < 0.001;
-      return number(value, tiny ? { maximumSignificantDigits: 3 } : { maximumFractionDigits: 4 }, locale);
+      const text = number(value, tiny ? { maximumSignificantDigits: 3 } : { maximumFractionDigits: 4 }, locale);
+      return kind === "quantity" && unit ? `${text} ${unit}` : text;
     }
   }
+}
+
+/**
+ * The index of the column that names a quantity's unit (FOCUS ConsumedUnit or PricingUnit), or -1.
+ *
+ * @example
+ * unitColumn([{name: "ServiceName"}, {name: "ConsumedUnit"}]) // → 1
+ */
+export function unitColumn(columns) {
+  const consumed = columns.findIndex((c) => c.name === "ConsumedUnit");
+  return consumed >= 0 ? consumed : columns.findIndex((c) => c.name === "PricingUnit");
 }

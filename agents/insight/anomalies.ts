@@ -334,10 +334,16 @@ function incidentChart(
     total.dates.map((date, i) => ({ date, value: total.total[i], mark: marks.get(date) }))
       .filter((r) => r.date >= report.start && r.date < report.end),
     cur,
-    `Daily cost: ${incidents.length} incident${incidents.length === 1 ? "" : "s"} marked`,
-    `${measureLabel(ctx.plan)}${
-      scopeText(ctx.plan, ctx.meta)
-    } · shaded: spikes and drops; dots: their peaks and level changes`,
+    // The title says what the text says; with nothing found, a visible peak (a monthly charge, a
+    // weekday pattern) is named as expected rather than left unexplained under "0 marked".
+    incidents.length
+      ? `Daily cost: ${incidents.length} incident${incidents.length === 1 ? "" : "s"} marked`
+      : "Daily cost: no anomalies found",
+    `${measureLabel(ctx.plan)}${scopeText(ctx.plan, ctx.meta)} · ${
+      incidents.length
+        ? "shaded: spikes and drops; dots: their peaks and level changes"
+        : "peaks seen here are expected: weekday patterns and charges billed on the same day each month"
+    }`,
   );
   chart!.input.spans = incidents.filter((i) => i.kind === "spike" || i.kind === "drop").map((i) => ({
     start: i.start < report.start ? report.start : i.start,

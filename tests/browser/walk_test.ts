@@ -48,6 +48,15 @@ async function assertFits(page: Page, where: string): Promise<void> {
   });
 }
 
+/** Waits until every chart on the page is drawn (an answer's chart is drawn after its text). */
+async function chartsDrawn(page: Page): Promise<void> {
+  await page.waitForFunction(() => {
+    // deno-lint-ignore no-explicit-any
+    const doc = (globalThis as any).document;
+    return doc.querySelectorAll(".chart:not([data-rendered])").length === 0;
+  });
+}
+
 /** Asks by typing and Enter; waits for the answer to be drawn and Send to be free again. */
 async function ask(page: Page, question: string): Promise<Locator> {
   const before = await page.locator(".msg.assistant").count();
@@ -206,7 +215,9 @@ for (const [width, height] of [[1440, 900], [390, 844]]) {
         assert.equal(await page.locator("#sessions li").count(), 2);
         await page.locator("#sessions li button.link", { hasText: "aws-cur" }).click();
         await page.locator(".data-marker").waitFor();
+        await page.locator(".msg.assistant").nth(9).locator(".meta").waitFor();
         assert.equal(await page.locator(".msg.user").count(), 10);
+        await chartsDrawn(page);
 
         // Reload: everything comes back from the API, the marker where the data changed, the charts
         // drawn interactively again from their stored specs.
@@ -215,11 +226,8 @@ for (const [width, height] of [[1440, 900], [390, 844]]) {
         await page.reload();
         await page.locator(".msg.assistant").nth(9).locator(".meta").waitFor({ timeout: 60_000 });
         assert.equal(await page.locator(".data-marker").count(), 1);
-        await page.waitForFunction(
-          // deno-lint-ignore no-explicit-any
-          (n) => (globalThis as any).document.querySelectorAll(".chart[data-rendered]").length >= n,
-          charts,
-        );
+        assert.equal(await page.locator(".chart").count(), charts);
+        await chartsDrawn(page);
         const drawn = await page.locator(".chart").evaluateAll((boxes) =>
           boxes.map((c) => `${c.getAttribute("data-rendered")}:${c.querySelector("svg, img")?.tagName}`)
         );

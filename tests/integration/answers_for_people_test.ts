@@ -127,4 +127,30 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "anomalies: with none found, the chart says so and names the peaks it shows as expected",
+  ...engineTest,
+  async fn() {
+    // 120 days: $100 a day on weekdays, $60 at weekends, and a $900 support charge on each 1st.
+    const lines = ["ChargePeriodStart,ServiceName,BilledCost,BillingCurrency"];
+    for (let d = 0; d < 120; d++) {
+      const day = new Date(Date.UTC(2025, 0, 1) + d * 86_400_000);
+      const iso = day.toISOString().slice(0, 10);
+      lines.push(`${iso},Amazon EC2,${[0, 6].includes(day.getUTCDay()) ? 60 : 100},USD`);
+      if (day.getUTCDate() === 1) lines.push(`${iso},AWS Support,900,USD`);
+    }
+    const id = await newSession(app, false);
+    const up = await app.request(`/session/${id}/upload-csv`, uploadReq(lines.join("\n") + "\n", "flat.csv"));
+    assert.equal(up.status, 200);
+    const answer = await askOk<{ response: string; chart_spec: { title: { text: string; subtitle: string } } }>(
+      app,
+      id,
+      "any anomalies?",
+    );
+    assert.match(answer.response, /^\*\*No anomalies/);
+    assert.equal(answer.chart_spec.title.text, "Daily cost: no anomalies found");
+    assert.match(answer.chart_spec.title.subtitle, /charges billed on the same day each month/);
+  },
+});
+
 Deno.test({ name: "close", ...engineTest, fn: () => running.close() });

@@ -3,7 +3,7 @@
  * shared modules of the chat page (static/format.js, static/sql_format.js) and agents/columns.ts.
  */
 import assert from "node:assert/strict";
-import { columnKind, formatCell, formatMoney } from "../../static/format.js";
+import { columnKind, formatCell, formatMoney, unitColumn } from "../../static/format.js";
 import { formatSql, splitStatements } from "../../static/sql_format.js";
 import { describeColumns, labelOf } from "../../agents/columns.ts";
 import { METRICS } from "../../analytics/metric_layer.ts";
@@ -112,4 +112,13 @@ Deno.test("formatSql: one clause a line, the SELECT list one item a line, AND un
 Deno.test("splitStatements: at top-level semicolons only, never inside quotes", () => {
   assert.deepEqual(splitStatements(`SELECT 1;\n\nSELECT ';' AS "a;b";`), ["SELECT 1", `SELECT ';' AS "a;b"`]);
   assert.deepEqual(splitStatements("SELECT 1"), ["SELECT 1"]);
+});
+
+Deno.test("quantities carry their unit when the row names one", () => {
+  const columns = [{ name: "ServiceName" }, { name: "consumed_quantity" }, { name: "ConsumedUnit" }];
+  assert.equal(unitColumn(columns), 2);
+  assert.equal(unitColumn([{ name: "PricingUnit" }]), 0);
+  assert.equal(unitColumn([{ name: "x" }]), -1);
+  assert.equal(formatCell(1234.5, "quantity", "USD", "en-US", "GB-Hours"), "1,234.5 GB-Hours");
+  assert.equal(formatCell(1234.5, "money", "USD", "en-US", "GB-Hours"), "$1,234.50", "money has no unit");
 });
