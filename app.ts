@@ -17,12 +17,12 @@ import { metricsRoutes } from "./routes/metrics.ts";
 import { queryRoutes } from "./routes/queries.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { uploadRoutes } from "./routes/uploads.ts";
+import { budgetRoutes } from "./routes/budgets.ts";
+import { mcpRoutes } from "./routes/mcp.ts";
+import { API_VERSION } from "./version.ts";
 
 /** Largest JSON body any route takes (questions are at most a few KiB). */
 export const MAX_JSON_BODY = 64 * 1024;
-
-/** Version of the API, shown in the OpenAPI document. */
-export const API_VERSION = "0.1.0";
 
 /** Turns zod issues into one message that names the fields. */
 function describeIssues(issues: { path: PropertyKey[]; message: string }[]): string {
@@ -89,7 +89,14 @@ export function buildApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   // CORS is off unless origins are configured; preflights are answered before authentication.
   if (deps.config.corsOrigins.length) {
-    app.use("*", cors({ origin: deps.config.corsOrigins, allowHeaders: ["authorization", "content-type"] }));
+    app.use(
+      "*",
+      cors({
+        origin: deps.config.corsOrigins,
+        allowHeaders: ["authorization", "content-type", "mcp-protocol-version", "mcp-session-id", "last-event-id"],
+        exposeHeaders: ["mcp-protocol-version", "mcp-session-id"],
+      }),
+    );
   }
   app.use("*", ownerMiddleware(deps.config));
 
@@ -119,6 +126,8 @@ export function buildApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   healthRoutes(app, deps);
   metricsRoutes(app, deps);
   chartRoutes(app, deps);
+  budgetRoutes(app, deps);
+  mcpRoutes(app, deps);
   assetRoutes(app);
 
   app.doc31("/openapi.json", {

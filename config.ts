@@ -66,6 +66,12 @@ export interface Config {
   queryMemoryMb: number;
   /** Smallest anomaly incident reported, in the data's currency (1 % of an average day at least). */
   anomalyMinImpact: number;
+  /** Hosts webhooks may post to (each must also be in the start task's `--allow-net`). */
+  webhookHosts: string[];
+  /** Whether webhooks may post to loopback and private addresses (tests, an in-house receiver). */
+  webhookAllowPrivate: boolean;
+  /** Whether `/mcp` is served in public mode (off by default: anonymous browsers are not MCP clients). */
+  mcpPublic: boolean;
 }
 
 /** Variables the app reads (the `--allow-env` list). */
@@ -104,10 +110,18 @@ export const ENV_VARS = [
   "ENGINE_QUERY_TIMEOUT_MS",
   "ENGINE_QUERY_MEMORY_MB",
   "ANOMALY_MIN_IMPACT",
+  "WEBHOOK_HOSTS",
+  "WEBHOOK_ALLOW_PRIVATE",
+  "FINOPS_MCP_PUBLIC",
   // Read by groq-sdk itself when present. GROQ_LOG is left out on purpose: at "debug" the SDK
   // logs questions and dataset values; without the permission it reads as unset.
   "GROQ_CUSTOM_HEADERS",
 ] as const;
+
+/** A yes/no variable: "1", "true" or "yes" (any case) is yes. */
+function yes(v: string | undefined): boolean {
+  return ["1", "true", "yes"].includes((v ?? "").trim().toLowerCase());
+}
 
 /** Parses a number variable: positive by default, or at least zero when `allowZero`. */
 function num(v: string | undefined, def: number, name: string, allowZero = false): number {
@@ -155,7 +169,7 @@ export function loadConfig(get: (k: string) => string | undefined = (k) => Deno.
     llmMode: get("FINOPS_LLM_MODE")?.trim().toLowerCase() === "always" ? "always" : "auto",
     llmTokenBudget: num(get("LLM_SESSION_TOKEN_BUDGET"), 200_000, "LLM_SESSION_TOKEN_BUDGET"),
     apiKeys: list(get("FINOPS_API_KEYS")),
-    publicMode: ["1", "true", "yes"].includes((get("FINOPS_PUBLIC") ?? "").trim().toLowerCase()),
+    publicMode: yes(get("FINOPS_PUBLIC")),
     rateQueriesPerMin: num(get("RATE_LIMIT_QUERIES_PER_MIN"), 60, "RATE_LIMIT_QUERIES_PER_MIN"),
     rateUploadsPerMin: num(get("RATE_LIMIT_UPLOADS_PER_MIN"), 10, "RATE_LIMIT_UPLOADS_PER_MIN"),
     rateSessionsPerMin: num(get("RATE_LIMIT_SESSIONS_PER_MIN"), 30, "RATE_LIMIT_SESSIONS_PER_MIN"),
@@ -169,5 +183,9 @@ export function loadConfig(get: (k: string) => string | undefined = (k) => Deno.
     // two bench runs; its transient need, not this limit, is what the isolate has to hold.
     queryMemoryMb: num(get("ENGINE_QUERY_MEMORY_MB"), onDeploy ? 256 : 2048, "ENGINE_QUERY_MEMORY_MB"),
     anomalyMinImpact: num(get("ANOMALY_MIN_IMPACT"), 1, "ANOMALY_MIN_IMPACT", true),
+    webhookHosts: (get("WEBHOOK_HOSTS") === undefined ? ["hooks.slack.com"] : list(get("WEBHOOK_HOSTS")))
+      .map((h) => h.toLowerCase()),
+    webhookAllowPrivate: yes(get("WEBHOOK_ALLOW_PRIVATE")),
+    mcpPublic: yes(get("FINOPS_MCP_PUBLIC")),
   };
 }

@@ -33,6 +33,8 @@ import { MAX_PARTS, splitParts } from "./parts.ts";
 import { unusedNote } from "./reading.ts";
 import { suggestionsFor } from "./planner.ts";
 import { answerFromKnowledge, type KnowledgeBase } from "./knowledge.ts";
+import { asksBudgetStatus, budgetStatus, parseBudgetCommand, resolveScope, scopeColumnFor } from "./budgets.ts";
+import { type Budget, listBudgets, saveBudget } from "../memory/budgets.ts";
 import { answerWithLlm, type LlmSettings } from "./llm/agent.ts";
 
 /** What the agents need from the outside world, passed in (never global). */
@@ -220,6 +222,55 @@ async function dismissFromChat(
   return { reply: reply("insight", "insight", text), memory };
 }
 
+/**
+ * "Set a $40k monthly budget for EC2" stores a budget and answers with where it stands; "are we
+ * on track?" answers every budget's status. Null for any other question.
+ */
+async function budgetsFromChat(
+  env: AgentEnv,
+  session: SessionRecord,
+  question: string,
+  memory: EntityMemory | null,
+): Promise<SupervisorResult | null> {
+  const command = parseBudgetCommand(question);
+  const status = !command && asksBudgetStatus(question);
+  if (!command && !status) return null;
+  const meta = session.datasetId ? await openDataset(env, session.datasetId) : null;
+  if (!meta) return null;
+  let list: Budget[];
+  if (command) {
+    const index = command.scope ? await env.values.get(env.engine, meta) : {};
+    const scope = command.scope ? resolveScope(scopeColumnFor(command.scope, index), command.scope, index) : null;
+    const budget: Budget = {
+      id: crypto.randomUUID(),
+      sessionId: session.id,
+      amount: command.amount,
+      scope,
+      createdAt: new Date().toISOString(),
+    };
+    await saveBudget(env.kv, budget);
+    list = [budget];
+  } else {
+    list = await listBudgets(env.kv, session.id);
+    if (!list.length) {
+      const text = 'This session has no budget yet. Set one, e.g. "set a $40k monthly budget for EC2", ' +
+        "and I will track it against the month's forecast.";
+      return { reply: reply("finops_query", "budgets", text), memory };
+    }
+  }
+  const statuses = await Promise.all(list.map((b) => budgetStatus(env.engine, meta, b)));
+  const text = (command ? "Budget saved. It is checked every day; alerts go to the session's webhook.\n\n" : "") +
+    statuses.map((s) => s.text).join("\n\n");
+  return {
+    reply: reply("finops_query", "budgets", text, {
+      sql: statuses.flatMap((s) => s.sql).join(";\n\n"),
+      basis: statuses[0].basis as AgentReply["basis"],
+      currency: statuses[0].currency,
+    }),
+    memory,
+  };
+}
+
 /** Answers a question of one part. */
 async function superviseOne(
   env: AgentEnv,
@@ -230,6 +281,8 @@ async function superviseOne(
 ): Promise<SupervisorResult> {
   const dismissal = await dismissFromChat(env, session, question, memory);
   if (dismissal) return dismissal;
+  const budgets = await budgetsFromChat(env, session, question, memory);
+  if (budgets) return budgets;
   const intent = classifyIntent(question);
   progress({ step: "understood", intent });
   if (intent === "small_talk") {

@@ -193,6 +193,8 @@ export interface ForecastResult {
   folds: number;
   points: ForecastPoint[];
   total: { forecast: number; lo80: number; hi80: number; lo95: number; hi95: number };
+  /** The simulated horizon totals the total's interval is read from (2,000 paths), for probabilities. */
+  simulated: number[];
 }
 
 /** Thrown (as a value) when the history is too short to forecast honestly. */
@@ -302,6 +304,7 @@ export function forecastDaily(
       .sort((a, b) => a.day - b.day),
     folds: best.folds.length,
     points,
+    simulated: sims,
     total: {
       forecast: sumPoint,
       lo80: quantile(sims, 0.1),

@@ -16,6 +16,10 @@
  * ["ratelimit", key, window]        → Deno.KvU64 count (expireIn)
  * ["llm_usage", sessionId]         → Deno.KvU64 tokens the LLM used for the session (budget)
  * ["dismissed", sessionId, incidentId] → {at}       (anomaly incidents not to report again)
+ * ["budget", sessionId, budgetId]   → Budget          (monthly budgets, deleted with the session)
+ * ["webhook", sessionId]            → Webhook         (where alerts and the digest are posted)
+ * ["alert", sessionId, alertKey]    → AlertRecord     (an alert claimed or delivered: never sent twice)
+ * ["delivery", sessionId, at, n]    → Delivery        (every delivery attempt's outcome, 30 days)
  * ```
  * Commit order makes crashes harmless: chunks first, the record that makes them visible last.
  * @module
@@ -45,6 +49,14 @@ export const keys = {
   llmUsage: (sessionId: string) => ["llm_usage", sessionId] as const,
   dismissed: (sessionId: string, incidentId: string) => ["dismissed", sessionId, incidentId] as const,
   dismissedPrefix: (sessionId: string) => ["dismissed", sessionId] as const,
+  budget: (sessionId: string, id: string) => ["budget", sessionId, id] as const,
+  budgetsPrefix: (sessionId: string) => ["budget", sessionId] as const,
+  webhook: (sessionId: string) => ["webhook", sessionId] as const,
+  webhooksPrefix: () => ["webhook"] as const,
+  alert: (sessionId: string, alertKey: string) => ["alert", sessionId, alertKey] as const,
+  alertsPrefix: (sessionId: string) => ["alert", sessionId] as const,
+  delivery: (sessionId: string, at: string, n: string) => ["delivery", sessionId, at, n] as const,
+  deliveriesPrefix: (sessionId: string) => ["delivery", sessionId] as const,
 };
 
 /** Largest chunk written to KV (a KV value is at most 64 KiB). */

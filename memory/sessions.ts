@@ -4,6 +4,7 @@
  */
 import { NotFoundError } from "../errors.ts";
 import { deletePrefix } from "./blobs.ts";
+import { deleteSessionBudgets } from "./budgets.ts";
 import { deleteSessionCharts } from "./charts.ts";
 import { keys } from "./keys.ts";
 
@@ -129,6 +130,7 @@ export class SessionStore {
     await deletePrefix(this.kv, ["msg", s.id]);
     await deleteSessionCharts(this.kv, s.id);
     await deletePrefix(this.kv, keys.dismissedPrefix(s.id));
+    await deleteSessionBudgets(this.kv, s.id);
     await this.kv.atomic()
       .delete(keys.entities(s.id))
       .delete(keys.llmUsage(s.id))

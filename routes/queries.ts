@@ -53,8 +53,8 @@ const queryStream = createRoute({
 
 type Answer = z.infer<typeof QueryResponse>;
 
-/** Answers a question for a session and stores the turn; returns the response body. */
-async function answer(
+/** Answers a question for a session and stores the turn; returns the response body (REST and MCP alike). */
+export async function answer(
   deps: AppDeps,
   session: SessionRecord,
   question: string,

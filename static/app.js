@@ -4,7 +4,7 @@
  * vega-embed (the PNG when that fails), tables sortable, SQL one click from the clipboard.
  * Everything from the server is inserted as text or through the escaping Markdown renderer.
  */
-import { columnKind, formatCell, unitColumn } from "./format.js";
+import { columnKind, formatCell, splitMethod, unitColumn } from "./format.js";
 import { renderMarkdown } from "./markdown.js";
 import { formatSql, splitStatements } from "./sql_format.js";
 
@@ -583,26 +583,6 @@ function readingLine(reading) {
     line.append(el("span", { class: "unused" }, ` · not used: ${reading.unused.map((w) => `"${w}"`).join(", ")}`));
   }
   return line;
-}
-
-/**
- * An answer's text split into its findings and its method: paragraphs that begin with
- * "**Method:**" or "_How:" (the analyses write their method so) fold into "How this was
- * computed"; an "**Assumes**" line in them stays with the findings.
- */
-function splitMethod(markdown) {
-  const findings = [];
-  const method = [];
-  for (const block of markdown.split(/\n{2,}/)) {
-    if (!/^(\*\*Method:\*\*|_How:)/.test(block)) {
-      findings.push(block);
-      continue;
-    }
-    const lines = block.split("\n");
-    method.push(lines.filter((l) => !l.startsWith("**Assumes**")).join("\n"));
-    findings.push(...lines.filter((l) => l.startsWith("**Assumes**")));
-  }
-  return { findings: findings.join("\n\n"), method: method.join("\n\n") };
 }
 
 function markdownBlock(text, attrs = {}) {

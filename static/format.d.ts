@@ -17,3 +17,5 @@ export function unitColumn(columns: { name: string }[]): number;
 export const CURRENCY_SYMBOLS: Readonly<Record<string, string>>;
 /** An amount of money in its currency ("n/a" for no number). */
 export function formatMoney(value: number | null, currency: string | null, locale?: string): string;
+/** An answer's text split into its findings and its method paragraphs. */
+export function splitMethod(markdown: string): { findings: string; method: string };

@@ -106,3 +106,27 @@ export function unitColumn(columns) {
   const consumed = columns.findIndex((c) => c.name === "ConsumedUnit");
   return consumed >= 0 ? consumed : columns.findIndex((c) => c.name === "PricingUnit");
 }
+
+/**
+ * An answer's text split into its findings and its method: paragraphs that begin with
+ * "**Method:**" or "_How:" (the analyses write their method so) fold into "How this was
+ * computed" on the page and are left out of the digest; an "**Assumes**" line in them stays with
+ * the findings.
+ *
+ * @example
+ * splitMethod("**$5** in all.\n\n_How: summed._") // → {findings: "**$5** in all.", method: "_How: summed._"}
+ */
+export function splitMethod(markdown) {
+  const findings = [];
+  const method = [];
+  for (const block of markdown.split(/\n{2,}/)) {
+    if (!/^(\*\*Method:\*\*|_How:)/.test(block)) {
+      findings.push(block);
+      continue;
+    }
+    const lines = block.split("\n");
+    method.push(lines.filter((l) => !l.startsWith("**Assumes**")).join("\n"));
+    findings.push(...lines.filter((l) => l.startsWith("**Assumes**")));
+  }
+  return { findings: findings.join("\n\n"), method: method.join("\n\n") };
+}
