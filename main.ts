@@ -4,6 +4,7 @@
  * Run with `deno task start` (see README for the permission set).
  * @module
  */
+import { postDigests, runAlerts } from "./agents/alerts.ts";
 import { startApp } from "./bootstrap.ts";
 import { loadConfig } from "./config.ts";
 import { describeStore, startupPermissionMessage } from "./memory/store.ts";
@@ -32,6 +33,15 @@ await sweepNow();
 let sweeper: ReturnType<typeof setInterval> | undefined;
 if (typeof Deno.cron === "function") Deno.cron("finops-sweep", "17 * * * *", sweepNow);
 else sweeper = setInterval(sweepNow, 60 * 60 * 1000);
+// Budget and anomaly alerts daily, the digest on Mondays, to the webhooks sessions set. Each is
+// claimed in KV before it is posted, so instances running the same job never send one twice.
+if (typeof Deno.cron === "function") {
+  const job = (name: string, run: () => Promise<unknown>) => () =>
+    run().then((r) => deps.log.log("info", name, { ...(r as object) }))
+      .catch((e) => deps.log.log("error", `${name} failed`, { error: String(e) }));
+  Deno.cron("finops-alerts", "5 7 * * *", job("alerts", () => runAlerts(deps)));
+  Deno.cron("finops-digest", "15 7 * * 1", job("digest", () => postDigests(deps)));
+}
 
 const server = Deno.serve({
   port: config.port,

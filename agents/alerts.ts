@@ -21,6 +21,7 @@ import type { SessionRecord } from "../memory/sessions.ts";
 import { budgetStatus } from "./budgets.ts";
 import { runInsight } from "./insight/mod.ts";
 import { defaultPlan } from "./planner.ts";
+import { weeklyDigest } from "./digest.ts";
 import { type AgentEnv, openDataset } from "./supervisor.ts";
 
 /** Host names and literal addresses that are this machine or a private network. */
@@ -182,13 +183,41 @@ export interface AlertRunReport {
   skipped: number;
 }
 
+/** What the jobs need beyond the agents' environment: the sessions, to skip expired ones. */
+type JobEnv = AgentEnv & { sessions: { get(id: string): Promise<Deno.KvEntry<SessionRecord>> } };
+
 /**
  * The daily job: for every session with a webhook, each pending alert not sent before is
  * claimed, posted and recorded; a failed delivery releases its claim, so the next run retries.
  */
-export async function runAlerts(
-  env: AgentEnv & { sessions: { get(id: string): Promise<Deno.KvEntry<SessionRecord>> } },
+export function runAlerts(env: JobEnv, retry: RetryPolicy = DEFAULT_RETRY): Promise<AlertRunReport> {
+  return postToWebhooks(env, retry, (session) => pendingAlerts(env, session));
+}
+
+/** The weekly job: each session's digest, once per ISO week (`digest:2025-W27`). */
+export function postDigests(
+  env: JobEnv,
+  now = new Date(),
   retry: RetryPolicy = DEFAULT_RETRY,
+): Promise<AlertRunReport> {
+  return postToWebhooks(env, retry, async (session) => [
+    { key: `digest:${isoWeek(now)}`, text: await weeklyDigest(env, session) },
+  ]);
+}
+
+/** `YYYY-Www` of a date (ISO 8601 week). */
+export function isoWeek(date: Date): string {
+  const d = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
+  d.setUTCDate(d.getUTCDate() + 4 - (d.getUTCDay() || 7));
+  const week = Math.ceil(((d.getTime() - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000 + 1) / 7);
+  return `${d.getUTCFullYear()}-W${String(week).padStart(2, "0")}`;
+}
+
+/** Claims, posts and records what `alertsOf` calls for in every session with a webhook. */
+async function postToWebhooks(
+  env: JobEnv,
+  retry: RetryPolicy,
+  alertsOf: (session: SessionRecord) => Promise<Alert[]>,
 ): Promise<AlertRunReport> {
   const report: AlertRunReport = { sessions: 0, sent: 0, failed: 0, skipped: 0 };
   for (const sessionId of await sessionsWithWebhooks(env.kv)) {
@@ -196,7 +225,7 @@ export async function runAlerts(
     const hook = session ? await getWebhook(env.kv, sessionId) : null;
     if (!session || !hook) continue;
     report.sessions++;
-    const alerts = await pendingAlerts(env, session).catch((e) => {
+    const alerts = await alertsOf(session).catch((e) => {
       env.log?.log("error", "alerts failed", { session_id: sessionId, error: String(e) });
       return [];
     });
