@@ -148,6 +148,13 @@ export async function pendingAlerts(env: AgentEnv, session: SessionRecord): Prom
         text: `FinOps Agent budget alert\n\n${s.text}`,
       });
     }
+    const pct = budget.alertAtPct ?? 100;
+    if (pct < 100 && s.month_to_date >= (budget.amount * pct) / 100 && s.status !== "over") {
+      alerts.push({
+        key: `budget:${budget.id}:${s.month}:reached-${pct}`,
+        text: `FinOps Agent budget alert: ${pct}% of the budget reached\n\n${s.text}`,
+      });
+    }
   }
   if (meta.dateRange) {
     const out = await runInsight("anomalies", {

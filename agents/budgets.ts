@@ -29,6 +29,8 @@ export interface BudgetStatus {
   month: string;
   data_through: string;
   month_to_date: number;
+  /** Whether the data covers the whole month (then the total is the actual, not a forecast). */
+  complete: boolean;
   /** The month's total: actual to date plus the forecast of its remaining days (null: no forecast possible). */
   forecast: { total: number; lo80: number; hi80: number; lo95: number; hi95: number } | null;
   /** Probability (0–1) that the month ends over the budget. */
@@ -145,6 +147,7 @@ export async function budgetStatus(engine: Engine, meta: DatasetMeta, budget: Bu
     month,
     data_through: dr.end,
     month_to_date: mtd,
+    complete: remaining <= 0,
     forecast,
     probability_over: probability,
     crosses_on: crosses,
@@ -178,7 +181,9 @@ function statusText(s: BudgetStatus, measure: string, notes: string[]): string {
       formatPct((s.month_to_date / s.amount) * 100)
     } of the budget)`,
   ];
-  if (s.forecast) {
+  if (s.complete) {
+    lines.push(`- The data covers the whole month: no forecast needed`);
+  } else if (s.forecast) {
     lines.push(
       `- Forecast for the month: ${fmt(s.forecast.total)} (80% interval ${fmt(s.forecast.lo80)} – ${
         fmt(s.forecast.hi80)

@@ -296,7 +296,8 @@ export function planQuestion(question: string, ctx: PlannerContext): PlanOutcome
     ...(askBudget
       ? {
         budgetQuestion: "I don't know your budget: the data has no budget in it. Tell me the amount " +
-          `("are we over a $5,000 budget this month?") and I will compare it with the figure above.`,
+          `("are we over a $5,000 budget this month?") and I will compare it with the figure above, or set one ` +
+          `to track against the month's forecast ("set a $5,000 monthly budget").`,
       }
       : {}),
   };

@@ -252,11 +252,8 @@ async function budgetsFromChat(
     list = [budget];
   } else {
     list = await listBudgets(env.kv, session.id);
-    if (!list.length) {
-      const text = 'This session has no budget yet. Set one, e.g. "set a $40k monthly budget for EC2", ' +
-        "and I will track it against the month's forecast.";
-      return { reply: reply("finops_query", "budgets", text), memory };
-    }
+    // No budget set: the planner answers (against a budget named in the conversation, or asks for one).
+    if (!list.length) return null;
   }
   const statuses = await Promise.all(list.map((b) => budgetStatus(env.engine, meta, b)));
   const text = (command ? "Budget saved. It is checked every day; alerts go to the session's webhook.\n\n" : "") +

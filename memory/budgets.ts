@@ -21,6 +21,8 @@ export interface Budget {
   /** Amount per calendar month, in the dataset's currency. */
   amount: number;
   scope: BudgetScope | null;
+  /** Alert once the month's actual reaches this share of the amount (percent; absent: 100). */
+  alertAtPct?: number;
   createdAt: string;
 }
 

@@ -31,6 +31,10 @@ export const BudgetBody = z.object({
   account: z.string().min(1).max(200).optional(),
   provider: z.string().min(1).max(200).optional(),
   tag: z.object({ key: z.string().min(1).max(100), value: z.string().min(1).max(200) }).optional(),
+  alert_at_pct: z.number().min(1).max(100).optional().openapi({
+    description: "Alert once the month's actual reaches this percentage of the amount (default 100); a forecast " +
+      "over the budget is alerted on too.",
+  }),
 }).strict().openapi("BudgetRequest");
 
 /** Where a budget stands. */
@@ -43,6 +47,7 @@ export const BudgetStatusSchema = z.object({
   month: z.string(),
   data_through: z.string(),
   month_to_date: z.number(),
+  complete: z.boolean(),
   forecast: z.object({ total: z.number(), lo80: z.number(), hi80: z.number(), lo95: z.number(), hi95: z.number() })
     .nullable(),
   probability_over: z.number().nullable(),
@@ -142,6 +147,7 @@ export async function budgetFromBody(
     sessionId: session.id,
     amount: body.amount,
     scope,
+    ...(body.alert_at_pct ? { alertAtPct: body.alert_at_pct } : {}),
     createdAt: new Date().toISOString(),
   };
 }

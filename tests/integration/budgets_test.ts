@@ -127,8 +127,8 @@ Deno.test({
   ...engineTest,
   async fn() {
     const id = await flatSession();
-    const none = await askOk<{ response: string }>(app, id, "are we on track?");
-    assert.match(none.response, /no budget yet/);
+    const none = await askOk<{ response: string }>(app, id, "are we over budget this month?");
+    assert.match(none.response, /I don't know your budget.*set a \$5,000 monthly budget/s);
     const set = await askOk<{ response: string; subagent: string }>(app, id, "set a $3k monthly budget for EC2");
     assert.equal(set.subagent, "budgets");
     assert.match(set.response, /Budget saved/);
@@ -167,8 +167,9 @@ Deno.test({
   ...engineTest,
   async fn() {
     const id = await flatSession();
-    await setBudget(id, { amount: 3000, service: "EC2" }); // likely over
+    await askOk(app, id, "set a $3k monthly budget for EC2"); // set in chat; likely over
     await setBudget(id, { amount: 99_999 }); // on track: no alert
+    await setBudget(id, { amount: 2_000, alert_at_pct: 50 }); // $1,100 to date: 50 % reached, $3,410 forecast
     const hook = receiver(1);
     try {
       const set = await app.request(`/session/${id}/webhook`, jsonReq("PUT", { url: hook.url }));
@@ -177,21 +178,26 @@ Deno.test({
       assert.match(secret, /^[0-9a-f]{64}$/);
 
       const first = await runAlerts(deps, { attempts: 3, firstDelayMs: 10 });
-      assert.deepEqual({ sent: first.sent, failed: first.failed }, { sent: 1, failed: 0 });
-      assert.equal(hook.got.length, 2, "one failure, then the retry");
-      const last = hook.got[1];
-      assert.equal(last.signature, `sha256=${await expectedSignature(secret, `${last.timestamp}.${last.body}`)}`);
-      const text = JSON.parse(last.body).text as string;
-      assert.match(text, /budget alert/);
-      assert.match(text, /Amazon Elastic Compute Cloud/);
-      assert.doesNotMatch(text, /99,999/, "only the budget that needs it");
+      // EC2 likely over; the $2,000 budget likely over and at 50 %: three alerts, the first retried once.
+      assert.deepEqual({ sent: first.sent, failed: first.failed }, { sent: 3, failed: 0 });
+      assert.equal(hook.got.length, 4, "one failure, then the retry, then two more");
+      const retried = hook.got[1];
+      assert.equal(
+        retried.signature,
+        `sha256=${await expectedSignature(secret, `${retried.timestamp}.${retried.body}`)}`,
+      );
+      const texts = hook.got.slice(1).map((g) => JSON.parse(g.body).text as string);
+      assert.ok(texts.every((t) => /budget alert/.test(t)));
+      assert.equal(texts.filter((t) => /Amazon Elastic Compute Cloud/.test(t)).length, 1);
+      assert.equal(texts.filter((t) => /50% of the budget reached/.test(t)).length, 1);
+      assert.ok(texts.every((t) => !/99,999/.test(t)), "only the budgets that need it");
 
       const second = await runAlerts(deps, { attempts: 3, firstDelayMs: 10 });
       assert.equal(second.sent, 0);
-      assert.equal(second.skipped, 1, "already sent");
-      assert.equal(hook.got.length, 2, "no duplicate");
+      assert.equal(second.skipped, 3, "already sent");
+      assert.equal(hook.got.length, 4, "no duplicate");
       const deliveries = await listDeliveries(deps.kv, id);
-      assert.deepEqual(deliveries.map((d) => [d.ok, d.attempts, d.status]), [[true, 2, 200]]);
+      assert.deepEqual(deliveries.map((d) => [d.ok, d.attempts]).sort(), [[true, 1], [true, 1], [true, 2]]);
     } finally {
       await hook.close();
     }
