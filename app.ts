@@ -24,6 +24,9 @@ import { API_VERSION } from "./version.ts";
 /** Largest JSON body any route takes (questions are at most a few KiB). */
 export const MAX_JSON_BODY = 64 * 1024;
 
+/** Largest `/mcp` request (a JSON-RPC call carrying `upload_csv`'s CSV text, escaped). */
+export const MAX_MCP_BODY = 4 * 1024 * 1024;
+
 /** Turns zod issues into one message that names the fields. */
 function describeIssues(issues: { path: PropertyKey[]; message: string }[]): string {
   return issues
@@ -85,7 +88,22 @@ export function buildApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       throw new ValidationError(`The request body is larger than ${MAX_JSON_BODY / 1024} KiB.`, 413);
     },
   });
-  app.use("*", (c, next) => (c.req.method === "GET" || /\/upload-csv$/.test(c.req.path) ? next() : jsonLimit(c, next)));
+  // MCP requests may carry a CSV for `upload_csv` (3 MB of text): their own limit, still checked as they arrive.
+  const mcpLimit = bodyLimit({
+    maxSize: MAX_MCP_BODY,
+    onError: () => {
+      throw new ValidationError(`The request body is larger than ${MAX_MCP_BODY / 1024 / 1024} MiB.`, 413);
+    },
+  });
+  app.use(
+    "*",
+    (c, next) =>
+      c.req.method === "GET" || /\/upload-csv$/.test(c.req.path)
+        ? next()
+        : c.req.path === "/mcp"
+        ? mcpLimit(c, next)
+        : jsonLimit(c, next),
+  );
 
   // CORS is off unless origins are configured; preflights are answered before authentication.
   if (deps.config.corsOrigins.length) {

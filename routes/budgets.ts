@@ -167,6 +167,18 @@ export async function budgetStatuses(deps: AppDeps, session: SessionRecord) {
   return await Promise.all(list.map((b) => budgetStatus(deps.engine, meta, b)));
 }
 
+/** Sets a session's webhook after checking its address; returns it with its new signing secret (REST and MCP). */
+export async function setWebhook(
+  deps: AppDeps,
+  sessionId: string,
+  raw: string,
+): Promise<{ url: string; secret: string }> {
+  const url = checkWebhookUrl(raw, deps.config);
+  const secret = [...crypto.getRandomValues(new Uint8Array(32))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  await saveWebhook(deps.kv, sessionId, { url, secret, createdAt: new Date().toISOString() });
+  return { url, secret };
+}
+
 /** Registers the budget, webhook and digest routes. */
 export function budgetRoutes(app: App, deps: AppDeps): void {
   app.openapi(routes.create, async (c) => {
@@ -192,10 +204,7 @@ export function budgetRoutes(app: App, deps: AppDeps): void {
   app.openapi(routes.webhook, async (c) => {
     const { id } = c.req.valid("param");
     await deps.sessions.get(id, c.get("owner"));
-    const url = checkWebhookUrl(c.req.valid("json").url, deps.config);
-    const secret = [...crypto.getRandomValues(new Uint8Array(32))].map((b) => b.toString(16).padStart(2, "0")).join("");
-    await saveWebhook(deps.kv, id, { url, secret, createdAt: new Date().toISOString() });
-    return c.json({ url, secret }, 200);
+    return c.json(await setWebhook(deps, id, c.req.valid("json").url), 200);
   });
 
   app.openapi(routes.digest, async (c) => {

@@ -18,10 +18,15 @@ import { budgetStatus } from "../agents/budgets.ts";
 import { weeklyDigest } from "../agents/digest.ts";
 import { guardSql } from "../agents/llm/sql_guard.ts";
 import { NotFoundError, toHttpError } from "../errors.ts";
-import { saveBudget } from "../memory/budgets.ts";
+import { deleteBudget, saveBudget } from "../memory/budgets.ts";
+import { dismissIncident } from "../memory/dismissals.ts";
+import { listMessages } from "../memory/messages.ts";
+import { importUpload } from "../agents/data_loader.ts";
+import { deleteSessionWithData, exportConversation, useSample } from "./sessions.ts";
+import { uploadMessage } from "./uploads.ts";
 import { getDatasetMeta } from "../memory/datasets.ts";
 import { accessMode, rateLimit } from "./access.ts";
-import { BudgetBody, budgetFromBody, budgetStatuses } from "./budgets.ts";
+import { BudgetBody, budgetFromBody, budgetStatuses, setWebhook } from "./budgets.ts";
 import type { App, AppDeps, AppEnv } from "./deps.ts";
 import { answer } from "./queries.ts";
 import { datasetView } from "./views.ts";
@@ -33,6 +38,9 @@ type ToolResult = {
   structuredContent?: Record<string, unknown>;
   isError?: boolean;
 };
+
+/** The largest CSV text `upload_csv` takes (the `/mcp` request limit is a little above it). */
+export const MCP_CSV_BYTES = 3_000_000;
 
 const sessionId = z.string().uuid().describe("A session id from list_sessions or create_session");
 
@@ -223,6 +231,120 @@ function serverFor(deps: AppDeps, c: Context<AppEnv>): McpServer {
     description: "The weekly digest in Markdown: what changed, anomaly incidents, budgets, forecast.",
     inputSchema: { session_id: sessionId },
   }, ({ session_id }) => tool(requestId, async () => ({ text: await weeklyDigest(deps, await session(session_id)) })));
+
+  server.registerTool("upload_csv", {
+    title: "Upload billing data as CSV text",
+    description:
+      "A billing export's CSV text (FOCUS, AWS CUR, Azure, GCP, OCI or any cost CSV) becomes the session's " +
+      `data, or is added to it (mode append). At most ${MCP_CSV_BYTES / 1_000_000} MB here; larger files go over ` +
+      "REST (POST /session/{id}/upload-csv, multipart).",
+    inputSchema: {
+      session_id: sessionId,
+      name: z.string().min(1).max(200).default("upload.csv"),
+      csv: z.string().min(1).max(MCP_CSV_BYTES),
+      mode: z.enum(["replace", "append"]).default("replace"),
+    },
+  }, ({ session_id, name, csv, mode }) =>
+    tool(requestId, async () => {
+      await session(session_id);
+      await rateLimit(deps, c, "upload");
+      const maxBytes = deps.config.maxUploadMb * 1024 * 1024;
+      const limits = { maxColumns: deps.config.maxColumns, maxRows: deps.config.maxRows, maxBytes };
+      const outcome = await deps.drain.track(
+        importUpload(deps, name, new TextEncoder().encode(csv), limits, { sessionId: session_id, mode }),
+      );
+      return { text: uploadMessage(outcome), dataset: datasetView(outcome.meta) };
+    }));
+
+  server.registerTool("use_sample", {
+    title: "Use the sample data",
+    description: "Make the bundled sample the session's data (its own upload is deleted; the conversation stays).",
+    inputSchema: { session_id: sessionId },
+  }, ({ session_id }) =>
+    tool(requestId, async () => {
+      await session(session_id);
+      const out = await useSample(deps, session_id);
+      return { text: out.message, dataset: out.dataset };
+    }));
+
+  server.registerTool("get_history", {
+    title: "Conversation history",
+    description: "A session's questions and answers in order (the last `limit` messages).",
+    inputSchema: { session_id: sessionId, limit: z.number().int().min(1).max(1000).default(50) },
+  }, ({ session_id, limit }) =>
+    tool(requestId, async () => {
+      await session(session_id);
+      const history = await listMessages(deps.kv, session_id, limit);
+      return {
+        text: history.map((m) => `${m.role === "user" ? "Q" : "A"}: ${m.content}`).join("\n\n") || "No messages.",
+        history,
+      };
+    }));
+
+  server.registerTool("export_conversation", {
+    title: "Export the conversation",
+    description: "Markdown (SQL and formatted tables, the data each answer used) or JSON (exact values).",
+    inputSchema: { session_id: sessionId, format: z.enum(["md", "json"]).default("md") },
+  }, ({ session_id, format }) =>
+    tool(requestId, async () => {
+      const out = await exportConversation(deps, await session(session_id), format);
+      return typeof out === "string" ? { text: out } : { text: JSON.stringify(out), export: out };
+    }));
+
+  server.registerTool("clear_history", {
+    title: "Clear the conversation",
+    description: "Delete a session's questions, answers, charts and memory; the data stays.",
+    inputSchema: { session_id: sessionId },
+  }, ({ session_id }) =>
+    tool(requestId, async () => {
+      await session(session_id);
+      await deps.sessions.clearHistory(session_id);
+      return { text: "History cleared." };
+    }));
+
+  server.registerTool("delete_session", {
+    title: "Delete a session",
+    description: "Delete a session with its history, charts, budgets and uploaded data.",
+    inputSchema: { session_id: sessionId },
+  }, ({ session_id }) =>
+    tool(requestId, async () => {
+      await deleteSessionWithData(deps, await session(session_id));
+      return { text: "Session deleted." };
+    }));
+
+  server.registerTool("dismiss_incident", {
+    title: "Dismiss an anomaly incident",
+    description: "Mark an incident (the `incident` id of detect_anomalies) as expected: not reported again here.",
+    inputSchema: { session_id: sessionId, incident: z.string().regex(/^inc-\d{4}-\d{2}-\d{2}-[0-9a-f]{8}$/) },
+  }, ({ session_id, incident }) =>
+    tool(requestId, async () => {
+      await session(session_id);
+      await dismissIncident(deps.kv, session_id, incident);
+      return { text: `Incident ${incident} dismissed: it will not be reported again in this session.` };
+    }));
+
+  server.registerTool("delete_budget", {
+    title: "Delete a budget",
+    description: "Delete one of a session's budgets (its `budget_id` from budget_status).",
+    inputSchema: { session_id: sessionId, budget_id: z.string().uuid() },
+  }, ({ session_id, budget_id }) =>
+    tool(requestId, async () => {
+      await session(session_id);
+      await deleteBudget(deps.kv, session_id, budget_id);
+      return { text: "Budget deleted." };
+    }));
+
+  server.registerTool("set_webhook", {
+    title: "Set the alert webhook",
+    description: "Where budget and anomaly alerts and the weekly digest are posted (Slack-compatible JSON, signed " +
+      "with HMAC-SHA256); the host must be one the server allows (WEBHOOK_HOSTS). Returns the signing secret once.",
+    inputSchema: { session_id: sessionId, url: z.string().url().max(2000) },
+  }, ({ session_id, url }) =>
+    tool(requestId, async () => {
+      await session(session_id);
+      const hook = await setWebhook(deps, session_id, url);
+      return { text: `Alerts for this session go to ${hook.url}.`, ...hook };
+    }));
 
   server.registerResource(
     "dataset",

@@ -10,6 +10,7 @@ import { attachDataset, getDatasetMeta } from "../memory/datasets.ts";
 import { getEntities } from "../memory/entities.ts";
 import { dismissIncident } from "../memory/dismissals.ts";
 import { listMessages, SHORT_TERM_MESSAGES } from "../memory/messages.ts";
+import type { SessionRecord } from "../memory/sessions.ts";
 import { rateLimit } from "./access.ts";
 import type { App, AppDeps } from "./deps.ts";
 import {
@@ -156,6 +157,36 @@ const memoryRoute = createRoute({
   },
 });
 
+/** Makes the bundled sample a session's data, deleting its own upload (REST and MCP). */
+export async function useSample(deps: AppDeps, id: string) {
+  const sample = deps.sampleDatasetId ? await getDatasetMeta(deps.kv, deps.sampleDatasetId).catch(() => null) : null;
+  if (!sample) throw new NotFoundError("This server has no sample data.");
+  const previous = await attachDataset(deps.kv, id, sample.id);
+  if (previous && previous !== sample.id) await dropDatasetIfPrivate(deps, previous);
+  return { message: `Using the sample data: ${sample.name} (${sample.rows} rows).`, dataset: datasetView(sample) };
+}
+
+/** Deletes a session, everything it owns and its uploaded data (REST and MCP). */
+export async function deleteSessionWithData(deps: AppDeps, s: SessionRecord): Promise<void> {
+  await deps.sessions.delete(s);
+  if (s.datasetId) await dropDatasetIfPrivate(deps, s.datasetId);
+}
+
+/** A session's conversation as Markdown, or as JSON with exact values (REST and MCP). */
+export async function exportConversation(deps: AppDeps, s: SessionRecord, format: "md" | "json") {
+  const msgs = await listMessages(deps.kv, s.id);
+  const meta = s.datasetId ? await getDatasetMeta(deps.kv, s.datasetId).catch(() => null) : null;
+  const ds = meta ? { name: meta.name, schema: meta.schema.format, rows: meta.rows, date_range: meta.dateRange } : null;
+  if (format === "md") return transcriptMarkdown(s.id, ds, msgs);
+  return {
+    session_id: s.id,
+    exported_at: new Date().toISOString(),
+    dataset: ds,
+    history: msgs,
+    total_messages: msgs.length,
+  };
+}
+
 /** Registers the session routes. */
 export function sessionRoutes(app: App, deps: AppDeps): void {
   // "content-type: application/json" with no body is what many clients send for a bodiless POST:
@@ -205,9 +236,7 @@ export function sessionRoutes(app: App, deps: AppDeps): void {
 
   app.openapi(deleteSession, async (c) => {
     const { id } = c.req.valid("param");
-    const s = (await deps.sessions.get(id, c.get("owner"))).value;
-    await deps.sessions.delete(s);
-    if (s.datasetId) await dropDatasetIfPrivate(deps, s.datasetId);
+    await deleteSessionWithData(deps, (await deps.sessions.get(id, c.get("owner"))).value);
     return c.json({ message: "Session deleted" }, 200);
   });
 
@@ -250,14 +279,7 @@ export function sessionRoutes(app: App, deps: AppDeps): void {
   app.openapi(useSampleRoute, async (c) => {
     const { id } = c.req.valid("param");
     await deps.sessions.get(id, c.get("owner"));
-    const sample = deps.sampleDatasetId ? await getDatasetMeta(deps.kv, deps.sampleDatasetId).catch(() => null) : null;
-    if (!sample) throw new NotFoundError("This server has no sample data.");
-    const previous = await attachDataset(deps.kv, id, sample.id);
-    if (previous && previous !== sample.id) await dropDatasetIfPrivate(deps, previous);
-    return c.json({
-      message: `Using the sample data: ${sample.name} (${sample.rows} rows).`,
-      dataset: datasetView(sample),
-    }, 200);
+    return c.json(await useSample(deps, id), 200);
   });
 
   app.openapi(dismissRoute, async (c) => {
@@ -271,25 +293,13 @@ export function sessionRoutes(app: App, deps: AppDeps): void {
     const { id } = c.req.valid("param");
     const { format } = c.req.valid("query");
     const s = (await deps.sessions.get(id, c.get("owner"))).value;
-    const msgs = await listMessages(deps.kv, id);
-    const meta = s.datasetId ? await getDatasetMeta(deps.kv, s.datasetId).catch(() => null) : null;
-    const ds = meta
-      ? { name: meta.name, schema: meta.schema.format, rows: meta.rows, date_range: meta.dateRange }
-      : null;
     const stamp = new Date().toISOString().slice(0, 10);
     const filename = `finops-conversation-${id.slice(0, 8)}-${stamp}.${format}`;
     c.header("content-disposition", `attachment; filename="${filename}"`);
-    if (format === "json") {
-      return c.json({
-        session_id: id,
-        exported_at: new Date().toISOString(),
-        dataset: ds,
-        history: msgs,
-        total_messages: msgs.length,
-      }, 200);
-    }
+    const body = await exportConversation(deps, s, format);
+    if (typeof body !== "string") return c.json(body, 200);
     c.header("content-type", "text/markdown; charset=utf-8");
-    return c.body(transcriptMarkdown(id, ds, msgs), 200) as never;
+    return c.body(body, 200) as never;
   });
 
   app.openapi(dataset, async (c) => {

@@ -99,7 +99,7 @@ export function uploadRoutes(app: App, deps: AppDeps): void {
 }
 
 /** What an upload did, in one sentence. */
-function uploadMessage(o: UploadOutcome): string {
+export function uploadMessage(o: UploadOutcome): string {
   const files = o.added.length > 1 ? `${o.added.length} files` : o.added[0]?.name ?? "the file";
   if (o.unchanged) return `Nothing changed: ${files} ${o.added.length > 1 ? "are" : "is"} already in this dataset.`;
   const replaced = o.replaced.length

@@ -130,7 +130,8 @@ Deno.test({
       await page.locator(".msg.assistant").nth(2).locator(".tag.basis").waitFor();
       assert.equal(await page.locator(".msg.user").count(), 3);
       assert.equal(await page.locator('img[src="x"]').count(), 0);
-      assert.ok(await page.locator(".msg.assistant").nth(1).locator(".chart svg, .chart img").count());
+      // The chart is drawn again, interactively, from its stored spec (fetched after the text is shown).
+      await page.locator(".msg.assistant").nth(1).locator('.chart[data-rendered="vega"] svg').waitFor();
 
       // Export as Markdown.
       const [download] = await Promise.all([page.waitForEvent("download"), page.locator("#export-md").click()]);

@@ -46,16 +46,25 @@ Deno.test({
       assert.deepEqual(tools, [
         "ask",
         "budget_status",
+        "clear_history",
         "create_session",
+        "delete_budget",
+        "delete_session",
         "describe_dataset",
         "detect_anomalies",
         "digest",
+        "dismiss_incident",
         "explain_change",
+        "export_conversation",
         "forecast",
+        "get_history",
         "list_sessions",
         "run_sql",
         "search_knowledge",
         "set_budget",
+        "set_webhook",
+        "upload_csv",
+        "use_sample",
       ]);
       const ask = (await client.listTools()).tools.find((t) => t.name === "ask")!;
       assert.deepEqual(Object.keys(ask.inputSchema.properties ?? {}).sort(), ["question", "session_id"]);
@@ -108,6 +117,47 @@ Deno.test({
       assert.deepEqual(prompts, ["investigate_spike", "monthly_cost_review"]);
       const prompt = await client.getPrompt({ name: "monthly_cost_review", arguments: { session_id: id } });
       assert.match(JSON.stringify(prompt.messages), new RegExp(id));
+    } finally {
+      await client.close();
+      await http.close();
+      await running.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "mcp: what REST does — upload CSV text, ask on it, history, export, budget, sample, clear, delete",
+  ...engineTest,
+  async fn() {
+    const running = await testApp();
+    const http = listen(running);
+    const client = await connect(http.url);
+    const call = async (name: string, args: Record<string, unknown>) => {
+      const out = await client.callTool({ name, arguments: args }) as ToolOut;
+      assert.equal(out.isError, undefined, `${name}: ${out.content[0]?.text}`);
+      return out;
+    };
+    try {
+      const id = String((await call("create_session", { use_sample: false })).structuredContent!.session_id);
+      const csv = "ChargePeriodStart,ServiceName,BilledCost,BillingCurrency\n2025-06-01,Amazon EC2,12.5,USD\n" +
+        "2025-06-02,Amazon S3,7.25,USD\n";
+      const up = await call("upload_csv", { session_id: id, name: "tiny.csv", csv });
+      assert.match(up.content[0].text, /Loaded 2 rows/);
+      const total = await call("ask", { session_id: id, question: "total cost" });
+      assert.match(total.content[0].text, /\$19\.75/, "12.50 + 7.25");
+      const history = await call("get_history", { session_id: id });
+      assert.equal((history.structuredContent!.history as unknown[]).length, 2);
+      const md = await call("export_conversation", { session_id: id });
+      assert.match(md.content[0].text, /_Computed on tiny\.csv \(2 rows\)\._/);
+      const budget = await call("set_budget", { session_id: id, amount: 100 });
+      await call("delete_budget", { session_id: id, budget_id: String(budget.structuredContent!.budget_id) });
+      assert.match((await call("budget_status", { session_id: id })).content[0].text, /No budget/);
+      assert.match((await call("use_sample", { session_id: id })).content[0].text, /sample_billing\.csv/);
+      await call("clear_history", { session_id: id });
+      assert.equal(((await call("get_history", { session_id: id })).structuredContent!.history as unknown[]).length, 0);
+      await call("delete_session", { session_id: id });
+      const gone = await client.callTool({ name: "get_history", arguments: { session_id: id } }) as ToolOut;
+      assert.match(gone.content[0].text, /^not_found/);
     } finally {
       await client.close();
       await http.close();
