@@ -34,7 +34,7 @@ import { unusedNote } from "./reading.ts";
 import { suggestionsFor } from "./planner.ts";
 import { answerFromKnowledge, type KnowledgeBase } from "./knowledge.ts";
 import { asksBudgetStatus, budgetStatus, parseBudgetCommand, resolveScope, scopeColumnFor } from "./budgets.ts";
-import { type Budget, listBudgets, saveBudget } from "../memory/budgets.ts";
+import { type Budget, type BudgetScope, listBudgets, saveBudget } from "../memory/budgets.ts";
 import { answerWithLlm, type LlmSettings } from "./llm/agent.ts";
 
 /** What the agents need from the outside world, passed in (never global). */
@@ -240,7 +240,14 @@ async function budgetsFromChat(
   let list: Budget[];
   if (command) {
     const index = command.scope ? await env.values.get(env.engine, meta) : {};
-    const scope = command.scope ? resolveScope(scopeColumnFor(command.scope, index), command.scope, index) : null;
+    let scope: BudgetScope | null = null;
+    try {
+      scope = command.scope ? resolveScope(scopeColumnFor(command.scope, index), command.scope, index) : null;
+    } catch (e) {
+      // A scope that names nothing (or several things) is said, and no budget is set.
+      if (!(e instanceof ValidationError)) throw e;
+      return { reply: reply("finops_query", "budgets", `No budget was set. ${e.message}`), memory };
+    }
     const budget: Budget = {
       id: crypto.randomUUID(),
       sessionId: session.id,

@@ -135,6 +135,8 @@ Deno.test({
     assert.match(set.response, /\$3,000\.00 a month for Amazon Elastic Compute Cloud/);
     assert.match(set.response, /Probability of going over: 100\.0%/);
     assert.match(set.response, /Expected to cross the budget on 2025-03-30/);
+    const vague = await askOk<{ response: string }>(app, id, "set a $5k monthly budget for quantum computing");
+    assert.match(vague.response, /^No budget was set\. No single service matches "quantum computing"/);
     const track = await askOk<{ response: string }>(app, id, "are we on track?");
     assert.match(track.response, /likely to go over/);
     const budgets = await (await app.request(`/session/${id}/budgets`)).json();
