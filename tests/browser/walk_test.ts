@@ -241,6 +241,7 @@ for (const [width, height] of [[1440, 900], [390, 844]]) {
         await sidebar(page, phone, true);
         await page.locator("#clear-chat").click();
         await page.locator("#toast button", { hasText: "Undo" }).waitFor();
+        await page.waitForTimeout(300); // on a phone the drawer slides shut
         await shot(page, size, 9, "cleared-undo");
         await page.locator("#toast button", { hasText: "Undo" }).click();
         assert.equal(await page.locator(".msg.user").count(), 10);
@@ -256,6 +257,7 @@ for (const [width, height] of [[1440, 900], [390, 844]]) {
           await page.keyboard.press("Tab");
           if (await page.locator("#question").evaluate((e) => e === e.ownerDocument.activeElement)) break;
         }
+        console.log(`${size}: ${stops + 1} tab stops to the question box`);
         assert.ok(stops + 1 <= 8, `${stops + 1} tab stops to the question box`);
         await page.keyboard.type("top 3 regions");
         await page.keyboard.press("Enter");
