@@ -1,10 +1,9 @@
 /**
- * Draws a chosen chart and keeps it: Vega-Lite spec → PNG (in the chart worker) → KV, with
- * the reply fields.
+ * Keeps a chosen chart: its Vega-Lite spec in KV, with the reply fields (the PNG is drawn when
+ * first requested, routes/charts.ts).
  * @module
  */
 import { buildSpec, type ChartInput, type ChartType } from "../analytics/charts/spec.ts";
-import type { ChartRenderer } from "../analytics/charts/renderer.ts";
 import type { Logger } from "../log.ts";
 import { saveChart } from "../memory/charts.ts";
 import type { SessionRecord } from "../memory/sessions.ts";
@@ -17,26 +16,18 @@ export interface DrawnChart {
 }
 
 /**
- * Draws a chart, stores its PNG with the session, and returns the reply fields. A chart that
- * fails to draw costs the answer nothing: the numbers stand, with a note.
+ * Keeps a chosen chart with the session and returns the reply fields: its Vega-Lite spec (the
+ * page draws it) and `chart_url`, whose PNG is drawn on its first request. A chart that cannot be
+ * kept costs the answer nothing: the numbers stand, with a note.
  */
 export async function drawChart(
-  env: { kv: Deno.Kv; log?: Logger; charts: ChartRenderer },
+  env: { kv: Deno.Kv; log?: Logger },
   session: SessionRecord,
   choice: { type: ChartType; input: ChartInput; note?: string },
 ): Promise<DrawnChart> {
-  const spec = { ...buildSpec(choice.type, choice.input), usermeta: { type: choice.type } };
   try {
-    const png = await env.charts.render(spec);
-    const meta = await saveChart(env.kv, {
-      sessionId: session.id,
-      owner: session.owner,
-      type: choice.type,
-      png: png.png,
-      width: png.width,
-      height: png.height,
-      spec,
-    });
+    const spec = { ...buildSpec(choice.type, choice.input), usermeta: { type: choice.type } };
+    const meta = await saveChart(env.kv, { sessionId: session.id, owner: session.owner, type: choice.type, spec });
     return { chart_url: `/charts/${meta.id}.png`, chart_spec: spec, note: choice.note ?? null };
   } catch (e) {
     env.log?.log("error", "chart failed", { error: (e as Error).message, type: choice.type });

@@ -1,10 +1,10 @@
 /**
- * Rendered charts in KV: PNG bytes in chunks (followed by the gzipped Vega-Lite spec, so a page
- * reloaded later can draw the chart again interactively), a record that makes them visible, and
- * an index by session so a chart lives exactly as long as its session.
+ * Charts in KV: the Vega-Lite spec an answer drew (gzipped, in chunks), and its PNG once someone
+ * asks for it (drawn on the first request of `chart_url`: most charts are only ever drawn by the
+ * page, from the spec). A record makes a chart visible; an index by session makes it live exactly
+ * as long as its session.
  * @module
  */
-import { concatBytes } from "../analytics/bytes.ts";
 import { NotFoundError } from "../errors.ts";
 import { deletePrefix, gunzip, gzip, readChunks, writeChunks } from "./blobs.ts";
 import { keys } from "./keys.ts";
@@ -15,13 +15,10 @@ export interface ChartMeta {
   sessionId: string;
   owner: string;
   type: string;
-  /** Bytes of the PNG (the first bytes of the chunks). */
-  bytes: number;
-  /** Bytes of the gzipped spec after the PNG (0 or absent: none stored). */
-  specBytes?: number;
+  /** Chunks of the gzipped spec. */
   chunks: number;
-  width: number;
-  height: number;
+  /** The PNG once drawn: its chunks and size (absent until then). */
+  png?: { chunks: number; bytes: number; width: number; height: number };
   createdAt: string;
 }
 
@@ -31,37 +28,20 @@ function newChartId(): string {
   return btoa(String.fromCharCode(...b)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-/**
- * Stores a PNG (and the spec it was drawn from) for a session; chunks first, then the record and
- * the session index together.
- */
+/** Stores a chart's spec for a session; chunks first, then the record and the session index together. */
 export async function saveChart(
   kv: Deno.Kv,
-  chart: {
-    sessionId: string;
-    owner: string;
-    type: string;
-    png: Uint8Array;
-    width: number;
-    height: number;
-    spec?: unknown;
-  },
+  chart: { sessionId: string; owner: string; type: string; spec: unknown },
 ): Promise<ChartMeta> {
   const id = newChartId();
-  const spec = chart.spec === undefined
-    ? new Uint8Array()
-    : await gzip(new TextEncoder().encode(JSON.stringify(chart.spec)));
-  const chunks = await writeChunks(kv, concatBytes([chart.png, spec]), (n) => keys.chartChunk(id, n));
+  const spec = await gzip(new TextEncoder().encode(JSON.stringify(chart.spec)));
+  const chunks = await writeChunks(kv, spec, (n) => keys.chartChunk(id, n));
   const meta: ChartMeta = {
     id,
     sessionId: chart.sessionId,
     owner: chart.owner,
     type: chart.type,
-    bytes: chart.png.byteLength,
-    specBytes: spec.byteLength,
     chunks,
-    width: chart.width,
-    height: chart.height,
     createdAt: new Date().toISOString(),
   };
   const ok = await kv.atomic()
@@ -72,29 +52,55 @@ export async function saveChart(
   return meta;
 }
 
-/** Reads a chart the caller owns, or throws 404 (unknown id, another owner, or incomplete). */
-export async function getChart(kv: Deno.Kv, id: string, owner?: string): Promise<{ meta: ChartMeta; png: Uint8Array }> {
-  const { meta, bytes } = await readChart(kv, id, owner);
-  return { meta, png: bytes.subarray(0, meta.bytes) };
-}
-
-/** The Vega-Lite spec a chart was drawn from, or throws 404 (as {@link getChart}, or none stored). */
-export async function getChartSpec(kv: Deno.Kv, id: string, owner?: string): Promise<unknown> {
-  const { meta, bytes } = await readChart(kv, id, owner);
-  if (!meta.specBytes) throw new NotFoundError(`Chart '${id}' has no spec`);
-  return JSON.parse(new TextDecoder().decode(await gunzip(bytes.subarray(meta.bytes))));
-}
-
-async function readChart(kv: Deno.Kv, id: string, owner?: string): Promise<{ meta: ChartMeta; bytes: Uint8Array }> {
+/** A chart the caller owns, while its session lives, or throws 404. */
+async function readMeta(kv: Deno.Kv, id: string, owner?: string): Promise<Deno.KvEntry<ChartMeta>> {
   const e = await kv.get<ChartMeta>(keys.chart(id));
   if (!e.value || (owner !== undefined && e.value.owner !== owner)) throw new NotFoundError(`Chart '${id}' not found`);
   const session = await kv.get(keys.session(e.value.sessionId));
   if (!session.value) throw new NotFoundError(`Chart '${id}' not found`);
+  return e as Deno.KvEntry<ChartMeta>;
+}
+
+/** The Vega-Lite spec a chart was drawn from, or throws 404. */
+export async function getChartSpec(kv: Deno.Kv, id: string, owner?: string): Promise<unknown> {
+  const { value } = await readMeta(kv, id, owner);
   try {
-    return { meta: e.value, bytes: await readChunks(kv, keys.chartChunksPrefix(id), e.value.chunks) };
+    return JSON.parse(
+      new TextDecoder().decode(await gunzip(await readChunks(kv, keys.chartChunksPrefix(id), value.chunks))),
+    );
   } catch {
     throw new NotFoundError(`Chart '${id}' not found`);
   }
+}
+
+/**
+ * A chart's PNG, drawn by `draw` from its spec on the first request and kept (a second request
+ * drawing it at the same time stores the same picture; the first record written wins).
+ */
+export async function getChartPng(
+  kv: Deno.Kv,
+  id: string,
+  owner: string | undefined,
+  draw: (spec: unknown) => Promise<{ png: Uint8Array; width: number; height: number }>,
+): Promise<Uint8Array> {
+  const entry = await readMeta(kv, id, owner);
+  const png = entry.value.png;
+  if (png) {
+    try {
+      return await readChunks(kv, keys.chartPngChunksPrefix(id), png.chunks);
+    } catch {
+      throw new NotFoundError(`Chart '${id}' not found`);
+    }
+  }
+  const drawn = await draw(await getChartSpec(kv, id, owner));
+  const chunks = await writeChunks(kv, drawn.png, (n) => keys.chartPngChunk(id, n));
+  const meta = {
+    ...entry.value,
+    png: { chunks, bytes: drawn.png.byteLength, width: drawn.width, height: drawn.height },
+  };
+  // Checked against the record read: a chart deleted meanwhile is not brought back.
+  await kv.atomic().check(entry).set(keys.chart(id), meta).commit();
+  return drawn.png;
 }
 
 /** Deletes every chart of a session (records first, so none is served half-deleted). */
@@ -104,6 +110,7 @@ export async function deleteSessionCharts(kv: Deno.Kv, sessionId: string): Promi
   for (const id of ids) {
     await kv.atomic().delete(keys.chart(id)).delete(keys.chartBySession(sessionId, id)).commit();
     await deletePrefix(kv, keys.chartChunksPrefix(id));
+    await deletePrefix(kv, keys.chartPngChunksPrefix(id));
   }
   return ids.length;
 }

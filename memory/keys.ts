@@ -11,7 +11,8 @@
  * ["dataset_pending", datasetId]    → {createdAt}     (an upload in progress; swept if stale)
  * ["sample_dataset"]                → datasetId       (the bundled sample, shared by sessions)
  * ["chart", chartId]                → ChartMeta
- * ["chart_chunk", chartId, n]       → Uint8Array      (PNG, ≤ 60 KiB)
+ * ["chart_chunk", chartId, n]       → Uint8Array      (the gzipped Vega-Lite spec, ≤ 60 KiB)
+ * ["chart_png", chartId, n]         → Uint8Array      (the PNG, once requested, ≤ 60 KiB)
  * ["chart_by_session", sessionId, chartId] → true   (deleted with the session)
  * ["ratelimit", key, window]        → Deno.KvU64 count (expireIn)
  * ["llm_usage", sessionId]         → Deno.KvU64 tokens the LLM used for the session (budget)
@@ -43,6 +44,8 @@ export const keys = {
   chart: (id: string) => ["chart", id] as const,
   chartChunk: (id: string, n: number) => ["chart_chunk", id, n] as const,
   chartChunksPrefix: (id: string) => ["chart_chunk", id] as const,
+  chartPngChunk: (id: string, n: number) => ["chart_png", id, n] as const,
+  chartPngChunksPrefix: (id: string) => ["chart_png", id] as const,
   chartBySession: (sessionId: string, id: string) => ["chart_by_session", sessionId, id] as const,
   chartsBySessionPrefix: (sessionId: string) => ["chart_by_session", sessionId] as const,
   rateLimit: (key: string, window: number) => ["ratelimit", key, window] as const,

@@ -5,7 +5,8 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { NotFoundError } from "../errors.ts";
-import { getChart, getChartSpec } from "../memory/charts.ts";
+import { getChartPng, getChartSpec } from "../memory/charts.ts";
+import type { VegaLiteSpec } from "../analytics/charts/spec.ts";
 import type { App, AppDeps } from "./deps.ts";
 import { errorResponses } from "./schemas.ts";
 
@@ -51,8 +52,12 @@ export function chartRoutes(app: App, deps: AppDeps): void {
       "cache-control": "private, max-age=86400, immutable",
       etag,
     };
-    const { png } = await getChart(deps.kv, m[1], c.get("owner"));
-    if (c.req.header("if-none-match") === etag) return c.body(null, 304, headers);
+    if (c.req.header("if-none-match") === etag) {
+      await getChartSpec(deps.kv, m[1], c.get("owner")); // still the caller's, and still there
+      return c.body(null, 304, headers);
+    }
+    // Drawn on the first request (most charts are only drawn by the page, from the spec).
+    const png = await getChartPng(deps.kv, m[1], c.get("owner"), (spec) => deps.charts.render(spec as VegaLiteSpec));
     return c.body(png as Uint8Array<ArrayBuffer>, 200, headers);
   });
 }

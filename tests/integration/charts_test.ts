@@ -103,9 +103,16 @@ t("unknown, malformed and other sessions' chart ids are 404 JSON; charts go with
   const spec = await app.request(`/charts/${chartId}.json`);
   assert.equal(spec.status, 200);
   assert.deepEqual(await spec.json(), b.chart_spec);
+  // The PNG is drawn on its first request, then kept.
+  const pngKeys = async () =>
+    (await kvKeys(running.deps.kv)).filter((k) => k.includes("chart_png") && k.includes(chartId));
+  assert.equal((await pngKeys()).length, 0, "not drawn before it is asked for");
   const pngBytes = new Uint8Array(await (await png(b.chart_url!)).arrayBuffer());
+  assert.ok((await pngKeys()).length > 0, "kept once drawn");
+  const served = new Uint8Array(await (await png(b.chart_url!)).arrayBuffer());
+  assert.deepEqual(served, pngBytes, "the kept PNG is served");
   assert.deepEqual([...pngBytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
-  // The PNG is served without the spec after it: it ends with its IEND chunk.
+  // A whole PNG: it ends with its IEND chunk.
   assert.deepEqual([...pngBytes.subarray(-8)], [0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
   const cleared = await app.request(`/session/${id}/history`, { method: "DELETE" });
   assert.equal(cleared.status, 200);
