@@ -29,6 +29,7 @@ import { accessMode, rateLimit } from "./access.ts";
 import { BudgetBody, budgetFromBody, budgetStatuses, setWebhook } from "./budgets.ts";
 import type { App, AppDeps, AppEnv } from "./deps.ts";
 import { answer } from "./queries.ts";
+import { QueryBody } from "./schemas.ts";
 import { datasetView } from "./views.ts";
 import { API_VERSION } from "../version.ts";
 
@@ -94,7 +95,8 @@ function serverFor(deps: AppDeps, c: Context<AppEnv>): McpServer {
     description: "Ask a question in plain words in a session (e.g. 'top 5 services last month'); the turn is kept in " +
       "the session's history, so follow-ups work. Returns the answer, the SQL, the result rows, the chart URL, basis, " +
       "currency and how the question was read.",
-    inputSchema: { session_id: sessionId, question: z.string().min(1).max(deps.config.maxQuestionChars) },
+    // The REST body's own `query` schema, with the server's length limit.
+    inputSchema: { session_id: sessionId, question: QueryBody.shape.query.max(deps.config.maxQuestionChars) },
   }, ({ session_id, question }) => ask(session_id, question));
 
   server.registerTool("forecast", {
