@@ -5,6 +5,7 @@
  * loopback or private addresses unless that is allowed.
  * @module
  */
+import { hexOf } from "../analytics/bytes.ts";
 import type { Config } from "../config.ts";
 import { ValidationError } from "../errors.ts";
 import {
@@ -19,6 +20,7 @@ import {
 import { dismissedIncidents } from "../memory/dismissals.ts";
 import type { SessionRecord } from "../memory/sessions.ts";
 import { budgetStatus } from "./budgets.ts";
+import { formatDelta } from "./format.ts";
 import { runInsight } from "./insight/mod.ts";
 import { defaultPlan } from "./planner.ts";
 import { weeklyDigest } from "./digest.ts";
@@ -77,7 +79,7 @@ export async function hmacHex(secret: string, message: string): Promise<string> 
     ["sign"],
   );
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(message)));
-  return [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return hexOf(mac);
 }
 
 /** How deliveries retry: attempts in all, and the wait before the second (doubled each time). */
@@ -174,8 +176,8 @@ export async function pendingAlerts(env: AgentEnv, session: SessionRecord): Prom
       alerts.push({
         key: `incident:${row[id]}`,
         text: `FinOps Agent anomaly alert\n\n${row[series]}: ${row[kind]} from ${row[start]}, impact ${
-          Number(row[impact]).toFixed(2)
-        } ${meta.currency ?? ""} (${row[id]}). Ask "any anomalies?" in the session for the root cause.`.trimEnd(),
+          formatDelta(Number(row[impact]), meta.currency)
+        } (${row[id]}). Ask "any anomalies?" in the session for the root cause.`,
       });
     }
   }

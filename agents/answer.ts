@@ -89,7 +89,8 @@ function rowObjects(rs: ResultSet): Record<string, unknown>[] {
   return rs.rows.map((r) => Object.fromEntries(rs.columns.map((c, i) => [c.name, r[i]])));
 }
 
-function isMoney(plan: QueryPlan): boolean {
+/** Whether a plan's measure is money (cost, or average daily cost). */
+export function isMoney(plan: QueryPlan): boolean {
   return plan.measure === "cost" || plan.measure === "avg_daily_cost";
 }
 

@@ -18,6 +18,18 @@ import { defaultPlan, type ValueIndex } from "./planner.ts";
 import type { QueryPlan } from "./types.ts";
 import { SERVICE_ALIASES } from "./vocabulary.ts";
 
+/** A new budget of a session (not stored yet). */
+export function newBudget(sessionId: string, amount: number, scope: BudgetScope | null, alertAtPct?: number): Budget {
+  return {
+    id: crypto.randomUUID(),
+    sessionId,
+    amount,
+    scope,
+    ...(alertAtPct ? { alertAtPct } : {}),
+    createdAt: new Date().toISOString(),
+  };
+}
+
 /** Where a budget stands in its month. */
 export interface BudgetStatus {
   budget_id: string;

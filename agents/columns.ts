@@ -6,7 +6,7 @@
  */
 import type { ResultSet } from "../analytics/arrow_json.ts";
 import { type ColumnKind, columnKind } from "../static/format.js";
-import { columnLabel } from "./answer.ts";
+import { columnLabel, isMoney } from "./answer.ts";
 import type { QueryPlan } from "./types.ts";
 
 export type { ColumnKind };
@@ -58,11 +58,6 @@ export function labelOf(name: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** Whether a plan's values are money (no plan: an analysis of cost, the agent's default). */
-export function isMoneyPlan(plan: QueryPlan | null | undefined): boolean {
-  return !plan || plan.measure === "cost" || plan.measure === "avg_daily_cost";
-}
-
 /**
  * The columns of a result with their kinds and labels (kept when the columns have them).
  *
@@ -71,7 +66,8 @@ export function isMoneyPlan(plan: QueryPlan | null | undefined): boolean {
  * // → [{name: "ServiceName", type: "string", kind: "text", label: "Service"}]
  */
 export function describeColumns(result: ResultSet, plan: QueryPlan | null | undefined): DescribedColumn[] {
-  const money = isMoneyPlan(plan);
+  // No plan: an analysis of cost, the agent's default.
+  const money = !plan || isMoney(plan);
   // A stored answer's columns may say already (answers since kinds were added carry them).
   const columns = result.columns as (ResultSet["columns"][number] & Partial<DescribedColumn>)[];
   return columns.map((c, i) => ({

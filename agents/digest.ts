@@ -5,6 +5,7 @@
  * paragraphs left out; nothing is stored in the conversation.
  * @module
  */
+import type { DatasetMeta } from "../analytics/dataset.ts";
 import type { SessionRecord } from "../memory/sessions.ts";
 import { splitMethod } from "../static/format.js";
 import { budgetStatus } from "./budgets.ts";
@@ -36,17 +37,16 @@ export async function weeklyDigest(env: AgentEnv, session: SessionRecord): Promi
   for (const section of DIGEST_SECTIONS) {
     const { reply } = await supervise(env, session, section.question, null);
     out.push("", `## ${section.heading}`, `_“${section.question}”_`, "", splitMethod(reply.response).findings);
-    if (section.heading === "Anomaly incidents") out.push(...(await budgetSection(env, session)));
+    if (section.heading === "Anomaly incidents") out.push(...(await budgetSection(env, session, meta)));
   }
   return out.join("\n") + "\n";
 }
 
 /** The budgets' status, or a line saying there are none. */
-async function budgetSection(env: AgentEnv, session: SessionRecord): Promise<string[]> {
+async function budgetSection(env: AgentEnv, session: SessionRecord, meta: DatasetMeta): Promise<string[]> {
   const budgets = await listBudgets(env.kv, session.id);
   const lines = ["", "## Budgets", ""];
   if (!budgets.length) return [...lines, 'No budget is set. Set one in the chat: "set a $40k monthly budget for EC2".'];
-  const meta = await openDataset(env, session.datasetId!);
   for (const b of budgets) lines.push((await budgetStatus(env.engine, meta, b)).text, "");
   return lines;
 }

@@ -33,7 +33,14 @@ import { MAX_PARTS, splitParts } from "./parts.ts";
 import { unusedNote } from "./reading.ts";
 import { suggestionsFor } from "./planner.ts";
 import { answerFromKnowledge, type KnowledgeBase } from "./knowledge.ts";
-import { asksBudgetStatus, budgetStatus, parseBudgetCommand, resolveScope, scopeColumnFor } from "./budgets.ts";
+import {
+  asksBudgetStatus,
+  budgetStatus,
+  newBudget,
+  parseBudgetCommand,
+  resolveScope,
+  scopeColumnFor,
+} from "./budgets.ts";
 import { type Budget, type BudgetScope, listBudgets, saveBudget } from "../memory/budgets.ts";
 import { answerWithLlm, type LlmSettings } from "./llm/agent.ts";
 
@@ -248,13 +255,7 @@ async function budgetsFromChat(
       if (!(e instanceof ValidationError)) throw e;
       return { reply: reply("finops_query", "budgets", `No budget was set. ${e.message}`), memory };
     }
-    const budget: Budget = {
-      id: crypto.randomUUID(),
-      sessionId: session.id,
-      amount: command.amount,
-      scope,
-      createdAt: new Date().toISOString(),
-    };
+    const budget = newBudget(session.id, command.amount, scope);
     await saveBudget(env.kv, budget);
     list = [budget];
   } else {

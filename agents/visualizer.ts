@@ -11,7 +11,7 @@
 import type { ResultSet } from "../analytics/arrow_json.ts";
 import { type ChartInput, type ChartType } from "../analytics/charts/spec.ts";
 import type { DatasetMeta } from "../analytics/dataset.ts";
-import { columnLabel, measureLabel } from "./answer.ts";
+import { columnLabel, isMoney, measureLabel } from "./answer.ts";
 import type { CompiledQuery } from "./compiler.ts";
 import { describeRange } from "./time.ts";
 import type { QueryPlan } from "./types.ts";
@@ -144,7 +144,7 @@ export function chartForQuery(
     currency = plan.filters.find((f) => f.column === "BillingCurrency" && f.op === "in")?.values[0] ?? null;
   }
   const dims = compiled.dimensions.filter((d) => d !== "BillingCurrency");
-  const money = plan.measure === "cost" || plan.measure === "avg_daily_cost";
+  const money = isMoney(plan);
   const shape: ResultShape = {
     time: Boolean(compiled.timeColumn),
     categories: dims.length,

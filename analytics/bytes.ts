@@ -1,5 +1,6 @@
 /**
- * Byte-array helpers shared by the readers of uploads (slices, parts, Parquet).
+ * Byte-array helpers shared by the readers of uploads (slices, parts, Parquet), and hex for
+ * digests and secrets.
  * @module
  */
 
@@ -12,4 +13,14 @@ export function concatBytes(chunks: Uint8Array[]): Uint8Array {
     at += c.byteLength;
   }
   return out;
+}
+
+/**
+ * Bytes as lower-case hex.
+ *
+ * @example
+ * hexOf(new Uint8Array([1, 171])) // → "01ab"
+ */
+export function hexOf(bytes: Uint8Array): string {
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -52,8 +52,8 @@ export async function saveChart(
   return meta;
 }
 
-/** A chart the caller owns, while its session lives, or throws 404. */
-async function readMeta(kv: Deno.Kv, id: string, owner?: string): Promise<Deno.KvEntry<ChartMeta>> {
+/** A chart the caller owns, while its session lives, or throws 404 (a 304 needs no more than this). */
+export async function checkChart(kv: Deno.Kv, id: string, owner?: string): Promise<Deno.KvEntry<ChartMeta>> {
   const e = await kv.get<ChartMeta>(keys.chart(id));
   if (!e.value || (owner !== undefined && e.value.owner !== owner)) throw new NotFoundError(`Chart '${id}' not found`);
   const session = await kv.get(keys.session(e.value.sessionId));
@@ -63,13 +63,17 @@ async function readMeta(kv: Deno.Kv, id: string, owner?: string): Promise<Deno.K
 
 /** The Vega-Lite spec a chart was drawn from, or throws 404. */
 export async function getChartSpec(kv: Deno.Kv, id: string, owner?: string): Promise<unknown> {
-  const { value } = await readMeta(kv, id, owner);
+  return await readSpec(kv, (await checkChart(kv, id, owner)).value);
+}
+
+/** A chart's stored spec (its record already checked). */
+async function readSpec(kv: Deno.Kv, meta: ChartMeta): Promise<unknown> {
   try {
     return JSON.parse(
-      new TextDecoder().decode(await gunzip(await readChunks(kv, keys.chartChunksPrefix(id), value.chunks))),
+      new TextDecoder().decode(await gunzip(await readChunks(kv, keys.chartChunksPrefix(meta.id), meta.chunks))),
     );
   } catch {
-    throw new NotFoundError(`Chart '${id}' not found`);
+    throw new NotFoundError(`Chart '${meta.id}' not found`);
   }
 }
 
@@ -83,7 +87,7 @@ export async function getChartPng(
   owner: string | undefined,
   draw: (spec: unknown) => Promise<{ png: Uint8Array; width: number; height: number }>,
 ): Promise<Uint8Array> {
-  const entry = await readMeta(kv, id, owner);
+  const entry = await checkChart(kv, id, owner);
   const png = entry.value.png;
   if (png) {
     try {
@@ -92,7 +96,7 @@ export async function getChartPng(
       throw new NotFoundError(`Chart '${id}' not found`);
     }
   }
-  const drawn = await draw(await getChartSpec(kv, id, owner));
+  const drawn = await draw(await readSpec(kv, entry.value));
   const chunks = await writeChunks(kv, drawn.png, (n) => keys.chartPngChunk(id, n));
   const meta = {
     ...entry.value,

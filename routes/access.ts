@@ -9,6 +9,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import type { Config } from "../config.ts";
 import { AuthError, HostError } from "../errors.ts";
+import { hexOf } from "../analytics/bytes.ts";
 import { checkRateLimits } from "../memory/rate_limit.ts";
 import type { AppDeps, AppEnv } from "./deps.ts";
 
@@ -23,12 +24,8 @@ const OPEN = /^\/($|static\/|vendor\/|docs($|\/)|openapi\.json$|health$)/;
 /** Name of the public-mode owner cookie. */
 export const OWNER_COOKIE = "finops_owner";
 
-function hex(bytes: Uint8Array): string {
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 async function sha256Hex(text: string): Promise<string> {
-  return hex(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))));
+  return hexOf(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))));
 }
 
 /** Names that always mean this machine. */
@@ -86,7 +83,7 @@ export function ownerMiddleware(config: Config): MiddlewareHandler<AppEnv> {
     } else {
       let id = getCookie(c, OWNER_COOKIE);
       if (!id || !/^[0-9a-f]{32}$/.test(id)) {
-        id = hex(crypto.getRandomValues(new Uint8Array(16)));
+        id = hexOf(crypto.getRandomValues(new Uint8Array(16)));
         const secure = new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto") === "https";
         setCookie(c, OWNER_COOKIE, id, {
           path: "/",

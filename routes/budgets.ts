@@ -4,22 +4,16 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { budgetStatus, resolveScope, SCOPE_COLUMNS } from "../agents/budgets.ts";
+import { hexOf } from "../analytics/bytes.ts";
+import { type BudgetStatus, budgetStatus, newBudget, resolveScope, SCOPE_COLUMNS } from "../agents/budgets.ts";
 import { weeklyDigest } from "../agents/digest.ts";
 import { checkWebhookUrl } from "../agents/alerts.ts";
-import { NotFoundError, ValidationError } from "../errors.ts";
-import {
-  type Budget,
-  type BudgetScope,
-  deleteBudget,
-  listBudgets,
-  saveBudget,
-  saveWebhook,
-} from "../memory/budgets.ts";
-import { getDatasetMeta } from "../memory/datasets.ts";
+import { ValidationError } from "../errors.ts";
+import { type BudgetScope, deleteBudget, listBudgets, saveBudget, saveWebhook } from "../memory/budgets.ts";
 import type { SessionRecord } from "../memory/sessions.ts";
 import type { App, AppDeps } from "./deps.ts";
 import { errorResponses, MessageResponse, SessionParams } from "./schemas.ts";
+import { datasetIdOf } from "./sessions.ts";
 import { openDataset } from "../agents/supervisor.ts";
 
 const json = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
@@ -127,12 +121,15 @@ const routes = {
   }),
 };
 
-/** The budget a request body describes, its scope resolved against the data's values. */
-export async function budgetFromBody(
+/**
+ * Creates the budget a request body describes (REST and MCP): its scope resolved against the
+ * data's values, its status computed, then stored. Returns the status.
+ */
+export async function createBudget(
   deps: AppDeps,
   session: SessionRecord,
   body: z.infer<typeof BudgetBody>,
-): Promise<Budget> {
+): Promise<BudgetStatus> {
   const meta = await dataOf(deps, session);
   const named = [body.service, body.account, body.provider, body.tag].filter(Boolean).length;
   if (named > 1) throw new ValidationError("A budget is scoped to one service, account, provider or tag.", 400);
@@ -142,21 +139,15 @@ export async function budgetFromBody(
   if (body.account) scope = resolveScope(SCOPE_COLUMNS.account, body.account, index);
   if (body.provider) scope = resolveScope(SCOPE_COLUMNS.provider, body.provider, index);
   if (body.tag) scope = resolveScope(`tag:${body.tag.key}`, body.tag.value, index);
-  return {
-    id: crypto.randomUUID(),
-    sessionId: session.id,
-    amount: body.amount,
-    scope,
-    ...(body.alert_at_pct ? { alertAtPct: body.alert_at_pct } : {}),
-    createdAt: new Date().toISOString(),
-  };
+  const budget = newBudget(session.id, body.amount, scope, body.alert_at_pct);
+  const status = await budgetStatus(deps.engine, meta, budget);
+  await saveBudget(deps.kv, budget);
+  return status;
 }
 
-/** The session's dataset, or a 404 saying there is none. */
-async function dataOf(deps: AppDeps, session: SessionRecord) {
-  if (!session.datasetId) throw new NotFoundError("This session has no dataset yet: upload a CSV first.");
-  await getDatasetMeta(deps.kv, session.datasetId);
-  return await openDataset(deps, session.datasetId);
+/** The session's dataset, opened in the engine, or a 404 saying there is none. */
+function dataOf(deps: AppDeps, session: SessionRecord) {
+  return openDataset(deps, datasetIdOf(session));
 }
 
 /** Every budget of a session with its status. */
@@ -174,7 +165,7 @@ export async function setWebhook(
   raw: string,
 ): Promise<{ url: string; secret: string }> {
   const url = checkWebhookUrl(raw, deps.config);
-  const secret = [...crypto.getRandomValues(new Uint8Array(32))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const secret = hexOf(crypto.getRandomValues(new Uint8Array(32)));
   await saveWebhook(deps.kv, sessionId, { url, secret, createdAt: new Date().toISOString() });
   return { url, secret };
 }
@@ -183,10 +174,7 @@ export async function setWebhook(
 export function budgetRoutes(app: App, deps: AppDeps): void {
   app.openapi(routes.create, async (c) => {
     const session = (await deps.sessions.get(c.req.valid("param").id, c.get("owner"))).value;
-    const budget = await budgetFromBody(deps, session, c.req.valid("json"));
-    const status = await budgetStatus(deps.engine, await dataOf(deps, session), budget);
-    await saveBudget(deps.kv, budget);
-    return c.json(status, 200);
+    return c.json(await createBudget(deps, session, c.req.valid("json")), 200);
   });
 
   app.openapi(routes.list, async (c) => {

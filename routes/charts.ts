@@ -5,7 +5,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { NotFoundError } from "../errors.ts";
-import { getChartPng, getChartSpec } from "../memory/charts.ts";
+import { checkChart, getChartPng, getChartSpec } from "../memory/charts.ts";
 import type { VegaLiteSpec } from "../analytics/charts/spec.ts";
 import type { App, AppDeps } from "./deps.ts";
 import { errorResponses } from "./schemas.ts";
@@ -53,7 +53,7 @@ export function chartRoutes(app: App, deps: AppDeps): void {
       etag,
     };
     if (c.req.header("if-none-match") === etag) {
-      await getChartSpec(deps.kv, m[1], c.get("owner")); // still the caller's, and still there
+      await checkChart(deps.kv, m[1], c.get("owner")); // still the caller's, and still there
       return c.body(null, 304, headers);
     }
     // Drawn on the first request (most charts are only drawn by the page, from the spec).

@@ -14,19 +14,18 @@ import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mc
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { z } from "zod";
 import type { Context } from "hono";
-import { budgetStatus } from "../agents/budgets.ts";
 import { weeklyDigest } from "../agents/digest.ts";
 import { guardSql } from "../agents/llm/sql_guard.ts";
 import { NotFoundError, toHttpError } from "../errors.ts";
-import { deleteBudget, saveBudget } from "../memory/budgets.ts";
+import { deleteBudget } from "../memory/budgets.ts";
 import { dismissIncident } from "../memory/dismissals.ts";
 import { listMessages } from "../memory/messages.ts";
 import { importUpload } from "../agents/data_loader.ts";
-import { deleteSessionWithData, exportConversation, useSample } from "./sessions.ts";
-import { uploadMessage } from "./uploads.ts";
+import { datasetIdOf, deleteSessionWithData, exportConversation, sessionDatasetView, useSample } from "./sessions.ts";
+import { uploadLimits, uploadMessage } from "./uploads.ts";
 import { getDatasetMeta } from "../memory/datasets.ts";
 import { accessMode, rateLimit } from "./access.ts";
-import { BudgetBody, budgetFromBody, budgetStatuses, setWebhook } from "./budgets.ts";
+import { BudgetBody, budgetStatuses, createBudget, setWebhook } from "./budgets.ts";
 import type { App, AppDeps, AppEnv } from "./deps.ts";
 import { answer } from "./queries.ts";
 import { QueryBody } from "./schemas.ts";
@@ -133,10 +132,9 @@ function serverFor(deps: AppDeps, c: Context<AppEnv>): McpServer {
   }, ({ session_id, sql }) =>
     tool(requestId, async () => {
       await rateLimit(deps, c, "query");
-      const s = await session(session_id);
-      if (!s.datasetId) throw new NotFoundError("This session has no dataset yet.");
-      const wrapped = await guardSql(deps.engine, s.datasetId, sql);
-      const rs = await deps.engine.query(s.datasetId, wrapped);
+      const datasetId = datasetIdOf(await session(session_id));
+      const wrapped = await guardSql(deps.engine, datasetId, sql);
+      const rs = await deps.engine.query(datasetId, wrapped);
       return {
         text: `${rs.rows.length} row${rs.rows.length === 1 ? "" : "s"}.\n\n${JSON.stringify(rs.rows.slice(0, 50))}`,
         sql: wrapped,
@@ -198,9 +196,7 @@ function serverFor(deps: AppDeps, c: Context<AppEnv>): McpServer {
     inputSchema: { session_id: sessionId },
   }, ({ session_id }) =>
     tool(requestId, async () => {
-      const s = await session(session_id);
-      if (!s.datasetId) throw new NotFoundError("This session has no dataset yet.");
-      const view = datasetView(await getDatasetMeta(deps.kv, s.datasetId));
+      const view = await sessionDatasetView(deps, await session(session_id));
       return { text: JSON.stringify(view), dataset: view };
     }));
 
@@ -211,11 +207,7 @@ function serverFor(deps: AppDeps, c: Context<AppEnv>): McpServer {
     inputSchema: { session_id: sessionId, ...BudgetBody.shape },
   }, ({ session_id, ...body }) =>
     tool(requestId, async () => {
-      const s = await session(session_id);
-      const budget = await budgetFromBody(deps, s, BudgetBody.parse(body));
-      const status = await budgetStatus(deps.engine, await getDatasetMeta(deps.kv, s.datasetId!), budget);
-      await saveBudget(deps.kv, budget);
-      return { ...status };
+      return { ...(await createBudget(deps, await session(session_id), BudgetBody.parse(body))) };
     }));
 
   server.registerTool("budget_status", {
@@ -250,8 +242,7 @@ function serverFor(deps: AppDeps, c: Context<AppEnv>): McpServer {
     tool(requestId, async () => {
       await session(session_id);
       await rateLimit(deps, c, "upload");
-      const maxBytes = deps.config.maxUploadMb * 1024 * 1024;
-      const limits = { maxColumns: deps.config.maxColumns, maxRows: deps.config.maxRows, maxBytes };
+      const limits = uploadLimits(deps.config);
       const outcome = await deps.drain.track(
         importUpload(deps, name, new TextEncoder().encode(csv), limits, { sessionId: session_id, mode }),
       );
@@ -357,9 +348,7 @@ function serverFor(deps: AppDeps, c: Context<AppEnv>): McpServer {
       mimeType: "application/json",
     },
     async (uri, { session_id }) => {
-      const s = await session(String(session_id));
-      if (!s.datasetId) throw new NotFoundError("This session has no dataset yet.");
-      const view = datasetView(await getDatasetMeta(deps.kv, s.datasetId));
+      const view = await sessionDatasetView(deps, await session(String(session_id)));
       return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(view, null, 1) }] };
     },
   );

@@ -157,6 +157,17 @@ const memoryRoute = createRoute({
   },
 });
 
+/** A session's dataset id, or a 404 saying it has no data yet (REST and MCP). */
+export function datasetIdOf(s: SessionRecord): string {
+  if (!s.datasetId) throw new NotFoundError("This session has no dataset yet: upload a CSV first.");
+  return s.datasetId;
+}
+
+/** A session's dataset as `GET /session/{id}/dataset` shows it (REST and MCP). */
+export async function sessionDatasetView(deps: AppDeps, s: SessionRecord) {
+  return datasetView(await getDatasetMeta(deps.kv, datasetIdOf(s)));
+}
+
 /** Makes the bundled sample a session's data, deleting its own upload (REST and MCP). */
 export async function useSample(deps: AppDeps, id: string) {
   const sample = deps.sampleDatasetId ? await getDatasetMeta(deps.kv, deps.sampleDatasetId).catch(() => null) : null;
@@ -304,8 +315,6 @@ export function sessionRoutes(app: App, deps: AppDeps): void {
 
   app.openapi(dataset, async (c) => {
     const { id } = c.req.valid("param");
-    const s = (await deps.sessions.get(id, c.get("owner"))).value;
-    if (!s.datasetId) throw new NotFoundError("This session has no dataset yet: upload a CSV first.");
-    return c.json(datasetView(await getDatasetMeta(deps.kv, s.datasetId)), 200);
+    return c.json(await sessionDatasetView(deps, (await deps.sessions.get(id, c.get("owner"))).value), 200);
   });
 }

@@ -7,6 +7,7 @@ import { importStream, importUpload, type UploadOutcome } from "../agents/data_l
 import { isArchiveName } from "../analytics/archive.ts";
 import { isParquetStart } from "../analytics/parquet.ts";
 import { z } from "@hono/zod-openapi";
+import type { Config } from "../config.ts";
 import { ValidationError } from "../errors.ts";
 import { rateLimit } from "./access.ts";
 import type { App, AppDeps } from "./deps.ts";
@@ -75,7 +76,7 @@ export function uploadRoutes(app: App, deps: AppDeps): void {
       if (/\.(xlsx?|zip|gz|json|pdf)$/i.test(file.name) && !CSV_TYPES.test(ftype)) {
         throw new ValidationError("Only CSV and Parquet files are accepted.", 415);
       }
-      const limits = { maxColumns: deps.config.maxColumns, maxRows: deps.config.maxRows, maxBytes };
+      const limits = uploadLimits(deps.config);
       // A CSV replacing the data streams through; formats read from a whole file (Parquet's
       // footer, an archive's directory) and appends (which rewrite the stored rows) are read whole.
       const outcome = await deps.drain.track(
@@ -96,6 +97,11 @@ export function uploadRoutes(app: App, deps: AppDeps): void {
       return c.json({ message: uploadMessage(outcome), dataset: datasetView(meta) }, 200);
     },
   );
+}
+
+/** What an upload may hold, from the configuration (REST and MCP). */
+export function uploadLimits(config: Config): { maxColumns: number; maxRows: number; maxBytes: number } {
+  return { maxColumns: config.maxColumns, maxRows: config.maxRows, maxBytes: config.maxUploadMb * 1024 * 1024 };
 }
 
 /** What an upload did, in one sentence. */

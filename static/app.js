@@ -24,7 +24,7 @@ const STEP_TEXT = {
   analysis: (s) => `Running the ${s.analysis.replace("_", " ")} analysis`,
   llm: (s) => `Model called ${s.tool}`,
   sql: () => "Running SQL",
-  rows: (s) => `${s.rows} row${s.rows === 1 ? "" : "s"} returned`,
+  rows: (s) => `${plural(s.rows, "row")} returned`,
   chart: () => "Drawing the chart",
 };
 
@@ -106,7 +106,7 @@ async function loadSessions() {
   for (const s of all.filter((x) => mine.has(x.session_id))) {
     const when = new Date(s.last_activity).toLocaleString();
     const turns = s.message_count / 2 | 0;
-    const label = `${s.dataset_name ?? "no data"} · ${turns} ${turns === 1 ? "turn" : "turns"}`;
+    const label = `${s.dataset_name ?? "no data"} · ${plural(turns, "turn")}`;
     list.append(
       el(
         "li",
@@ -227,10 +227,7 @@ function upload(file) {
       return;
     }
     status.textContent = body.message;
-    const before = dataset;
-    await Promise.all([loadDataset(), loadSessions(), loadMemory()]);
-    markDataChange(before);
-    renderSuggestions();
+    await dataChanged();
   };
   xhr.onerror = () => {
     bar.hidden = true;
@@ -276,13 +273,19 @@ function addDataMarker(before, after) {
   );
 }
 
-/** Marks a change of data in a conversation that has answers (after an upload or the sample). */
-function markDataChange(before) {
+/**
+ * After an upload or the sample: the sidebar reloaded, and the change marked in a conversation
+ * that has answers.
+ */
+async function dataChanged() {
+  const before = dataset;
+  await Promise.all([loadDataset(), loadSessions(), loadMemory()]);
   const answered = $("messages").querySelector(".msg.assistant");
   if (answered && before && dataset && before.id !== dataset.id) {
     addDataMarker(before, dataset);
     scrollDown();
   }
+  renderSuggestions();
 }
 
 function renderSuggestions() {
@@ -752,13 +755,10 @@ async function useSample() {
     );
     if (!ok) return;
   }
-  const before = dataset;
   const body = await postJson(`/session/${session}/use-sample`, {});
   $("upload-status").className = "status";
   $("upload-status").textContent = body.message;
-  await Promise.all([loadDataset(), loadSessions(), loadMemory()]);
-  markDataChange(before);
-  renderSuggestions();
+  await dataChanged();
 }
 
 function showStatusError(e) {
