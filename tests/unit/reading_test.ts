@@ -24,6 +24,14 @@ Deno.test("parts: a question of several parts splits at question words, a list o
     ["Give me a breakdown by service", "how much did it grow", "which region drove it", "anything odd?"],
   );
   assert.deepEqual(splitParts("Top 5 services? And the forecast."), ["Top 5 services?", "And the forecast."]);
+  // A bare "and" before a wh-word starts a part; before anything else it does not.
+  assert.deepEqual(splitParts("total cost in May and what about S3 in June?"), [
+    "total cost in May",
+    "what about S3 in June?",
+  ]);
+  assert.deepEqual(splitParts("compare april and may by service and region"), [
+    "compare april and may by service and region",
+  ]);
 });
 
 Deno.test("values: ordinary words need evidence; distinctive, multi-word and quoted values do not", () => {
