@@ -57,10 +57,17 @@ const SCAN_STEP = 4 << 20;
 /** A pace function that never waits (pure callers and tests). */
 const noPace = () => Promise.resolve();
 
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const LF = 0x0a;
+const CR = 0x0d;
+
 /**
  * Calls `row` for each data row with its byte range and the values of the fields at `keys`
  * (quotes removed), in order. `pace` is awaited every 4 MiB, so a server lets other requests in
- * while a large file is scanned.
+ * while a large file is scanned. Past the last wanted field, a row is crossed by searching for
+ * its line feed and its quotes (native `indexOf`) instead of byte by byte: a summary reads two or
+ * three fields of rows that may have hundreds.
  */
 export async function scanRows(
   bytes: Uint8Array,
@@ -72,42 +79,95 @@ export async function scanRows(
   // Field number → its place in `key` (-1: not wanted): an array lookup per field, not a Map's.
   const want = new Int32Array(Math.max(0, ...keys) + 1).fill(-1);
   keys.forEach((k, i) => want[k] = i);
+  const last = want.length - 1;
   const decoder = new TextDecoder();
+  const end = bytes.byteLength;
+  const skip = new RowSkipper(bytes);
   let start = from;
   let field = 0;
   let fieldStart = from;
   let quoted = false;
+  let sawQuote = false;
   let key: string[] = keys.map(() => "");
   const endField = (i: number) => {
-    const at = field < want.length ? want[field] : -1;
-    if (at >= 0) {
-      key[at] = decoder.decode(bytes.subarray(fieldStart, i)).replace(/^"|"$/g, "").replace(/""/g, '"');
-    }
+    const at = field <= last ? want[field] : -1;
+    if (at < 0) return;
+    const text = decoder.decode(bytes.subarray(fieldStart, i));
+    key[at] = sawQuote ? text.replace(/^"|"$/g, "").replace(/""/g, '"') : text;
+  };
+  const endRow = (lf: number) => {
+    if (lf > start) row(start, lf + 1, key);
+    start = lf + 1;
+    field = 0;
+    fieldStart = start;
+    sawQuote = false;
+    key = keys.map(() => "");
   };
   let paceAt = from + SCAN_STEP;
-  for (let i = from; i < bytes.byteLength; i++) {
+  for (let i = from; i < end; i++) {
     if (i >= paceAt) {
       await pace();
       paceAt += SCAN_STEP;
     }
     const b = bytes[i];
-    if (b === 0x22) quoted = !quoted;
-    else if (!quoted && b === 0x2c) {
+    if (b === QUOTE) {
+      quoted = !quoted;
+      sawQuote = true;
+    } else if (!quoted && b === COMMA) {
       endField(i);
       field++;
       fieldStart = i + 1;
-    } else if (!quoted && b === 0x0a) {
-      endField(i > fieldStart && bytes[i - 1] === 0x0d ? i - 1 : i);
-      if (i > start) row(start, i + 1, key);
-      start = i + 1;
-      field = 0;
-      fieldStart = start;
-      key = keys.map(() => "");
+      sawQuote = false;
+      if (field > last) {
+        // Every wanted field is read: on to this row's line feed (or the end of the bytes).
+        const lf = skip.rowEnd(i + 1);
+        if (lf < 0) {
+          i = end;
+          break;
+        }
+        i = lf;
+        endRow(lf);
+      }
+    } else if (!quoted && b === LF) {
+      endField(i > fieldStart && bytes[i - 1] === CR ? i - 1 : i);
+      endRow(i);
     }
   }
-  if (start < bytes.byteLength) {
-    endField(bytes.byteLength);
-    row(start, bytes.byteLength, key);
+  if (start < end) {
+    endField(end);
+    row(start, end, key);
+  }
+}
+
+/** Finds where rows end by searching for line feeds and quotes, remembering the next quote. */
+class RowSkipper {
+  #bytes: Uint8Array;
+  #nextQuote: number;
+
+  constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+    this.#nextQuote = bytes.indexOf(QUOTE);
+  }
+
+  /** The first quote at or after `i` (-1: none); searched again only once `i` has passed it. */
+  #quoteFrom(i: number): number {
+    if (this.#nextQuote >= 0 && this.#nextQuote < i) this.#nextQuote = this.#bytes.indexOf(QUOTE, i);
+    return this.#nextQuote;
+  }
+
+  /**
+   * The line feed that ends the row, searching from `i` (outside quotes); -1 when the row runs to
+   * the end of the bytes (no line feed, or a quote that never closes).
+   */
+  rowEnd(i: number): number {
+    for (;;) {
+      const lf = this.#bytes.indexOf(LF, i);
+      const open = this.#quoteFrom(i);
+      if (open < 0 || (lf >= 0 && lf < open)) return lf;
+      const close = this.#quoteFrom(open + 1);
+      if (close < 0) return -1;
+      i = close + 1;
+    }
   }
 }
 
@@ -165,8 +225,7 @@ export class CsvSummarizer {
       this.#rows++;
       if (this.#periodKeys && key[0]) this.#periods.add(periodLabel(key.slice(0, this.#periodKeys)));
       if (this.#costAt >= 0) {
-        const n = Number(key[keys.length - 1].trim().replace(/^(-?)\$/, "$1").replace(/,(?=\d{3}(\D|$))/g, ""));
-        if (Number.isFinite(n)) this.#sum += n;
+        this.#sum += costValue(key[keys.length - 1]);
       }
     }, pace);
   }
@@ -184,6 +243,17 @@ export class CsvSummarizer {
       total: this.#costAt >= 0 ? Math.round(this.#sum * 1e6) / 1e6 : null,
     };
   }
+}
+
+/**
+ * A cost as a number ("1,234.50" and "$2,000" too), 0 when it is not one. A plain number is read
+ * without the rewrites, which give it the same value.
+ */
+function costValue(text: string): number {
+  const plain = Number(text);
+  if (Number.isFinite(plain)) return plain;
+  const n = Number(text.trim().replace(/^(-?)\$/, "$1").replace(/,(?=\d{3}(\D|$))/g, ""));
+  return Number.isFinite(n) ? n : 0;
 }
 
 /** A period key for people: "2025-03 · AWS · 123456789012". */

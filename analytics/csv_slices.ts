@@ -24,24 +24,28 @@ const QUOTE = 0x22;
 /**
  * The end of the last complete record in `bytes` (the index after its line feed), or 0 if none
  * ends there. Quotes are counted from the start, which must be a record start: a line feed
- * inside a quoted value (RFC 4180, `""` escaping) is not a record end.
+ * inside a quoted value (RFC 4180, `""` escaping) is not a record end. The last line feed is
+ * taken unless an odd number of quotes comes before it, then the one before, and so on; quotes
+ * are found with native `indexOf`, not byte by byte.
  */
 export function lastRecordEnd(bytes: Uint8Array): number {
-  let quoted = false;
-  let at = 0;
-  let end = 0;
-  for (;;) {
-    const nextQuote = bytes.indexOf(QUOTE, at);
-    const stop = nextQuote < 0 ? bytes.byteLength : nextQuote;
-    if (!quoted) {
-      // A line feed before the next quote ends a record; the last such one is where to cut.
-      const lf = bytes.indexOf(LF, at);
-      if (lf >= 0 && lf < stop) end = bytes.lastIndexOf(LF, stop - 1) + 1;
-    }
-    if (nextQuote < 0) return end;
-    quoted = !quoted;
-    at = nextQuote + 1;
+  let end = bytes.lastIndexOf(LF);
+  if (end < 0) return 0;
+  let quotes = quotesBetween(bytes, 0, end);
+  while (quotes % 2 === 1) {
+    const previous = bytes.lastIndexOf(LF, end - 1);
+    if (previous < 0) return 0;
+    quotes -= quotesBetween(bytes, previous + 1, end);
+    end = previous;
   }
+  return end + 1;
+}
+
+/** Quotes in `bytes[from, to)`. */
+function quotesBetween(bytes: Uint8Array, from: number, to: number): number {
+  let count = 0;
+  for (let at = bytes.indexOf(QUOTE, from); at >= 0 && at < to; at = bytes.indexOf(QUOTE, at + 1)) count++;
+  return count;
 }
 
 /**

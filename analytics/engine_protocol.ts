@@ -40,6 +40,8 @@ export type EngineResponse =
     bytes?: Uint8Array;
     /** For exec, drop, slice and release: how many bytes DuckDB's own memory grew (negative: shrank) meanwhile. */
     memory?: number;
+    /** For slice: rows its statements inserted. */
+    rows?: number;
     /** Bytes of the worker's WebAssembly heap after the call (it never shrinks). */
     heap?: number;
     /** For tokenize: DuckDB's tokens (start offsets and types). */

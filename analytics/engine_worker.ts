@@ -210,6 +210,14 @@ function forget(file: string, relations: string[]): number {
   return duckdbMemory() - before;
 }
 
+/** Rows an INSERT reports (its one `Count` column); 0 for any other statement. */
+// deno-lint-ignore no-explicit-any
+function insertedRows(table: any): number {
+  const fields = table?.schema?.fields ?? [];
+  if (fields.length !== 1 || fields[0].name !== "Count" || table.numRows !== 1) return 0;
+  return Number(table.getChildAt(0)?.get(0) ?? 0);
+}
+
 /** Gives DuckDB a file under `/upload/` (replacing one of that name). */
 function register(file: string, bytes: Uint8Array) {
   if (!FILE_NAME.test(file)) throw new Error(`bad file name ${file}`);
@@ -281,12 +289,15 @@ function handle(req: EngineRequest): EngineResponse {
       case "slice": {
         const before = duckdbMemory();
         register(req.file, req.bytes);
+        let rows = 0;
         try {
-          for (const sql of req.statements) conn.query(sql);
+          for (const sql of req.statements) rows += insertedRows(conn.query(sql));
         } finally {
           unregister(req.file);
         }
-        return { id: req.id, ok: true, result: null, ms: performance.now() - start, memory: duckdbMemory() - before };
+        // The buffer goes back to the caller for the next slice (DuckDB read its own copy).
+        const memory = duckdbMemory() - before;
+        return { id: req.id, ok: true, result: null, ms: performance.now() - start, memory, rows, bytes: req.bytes };
       }
       case "release":
         return {

@@ -81,23 +81,28 @@ export async function loadCanonical(
     return true;
   };
   await engine.loadSlices(ds, counted(), { retry }).catch((e) => {
-    // The table and the compression of the rows read so far need memory that grows with the file:
-    // past the engine's limit (a fatal error restarts the worker) the file is too large for this
-    // server as configured.
-    const memory = e instanceof QueryBudgetError
-      ? /more memory than the limit/.test(e.message)
-      : e instanceof EngineError && e.status === 503 && /ran out of memory/.test(e.message);
-    if (memory) {
-      throw new ValidationError(
-        `The file is too large for this server's engine memory (it failed after about ${lines.read} lines): ` +
-          "split it into smaller files, or raise ENGINE_QUERY_MEMORY_MB.",
-        413,
-      );
-    }
-    throw e;
+    throw tooLargeForEngine(e, `after about ${lines.read} lines`);
   });
   const checked = parsedSources(schema).map(([c]) => c);
   return { schema, dialect, checked, setupSql: build(false), bytes };
+}
+
+/**
+ * A failure for want of engine memory as a 413 in plain words (other errors as they are). The
+ * table and the compression of the rows read so far need memory that grows with the file, and
+ * so do the checks on the whole table: past the engine's limit (a fatal error restarts the
+ * worker) the file is too large for this server as configured. `where` says how far it got.
+ */
+export function tooLargeForEngine(e: unknown, where: string): unknown {
+  const memory = e instanceof QueryBudgetError
+    ? /more memory than the limit/.test(e.message)
+    : e instanceof EngineError && e.status === 503 && /ran out of memory/.test(e.message);
+  if (!memory) return e;
+  return new ValidationError(
+    `The file is too large for this server's engine memory (it failed ${where}): ` +
+      "split it into smaller files, or raise ENGINE_QUERY_MEMORY_MB.",
+    413,
+  );
 }
 
 /**

@@ -3,6 +3,7 @@
  * attached to its session) by one final atomic commit.
  * @module
  */
+import { createGzip, type Gzip } from "node:zlib";
 import type { DatasetMeta } from "../analytics/dataset.ts";
 import { NotFoundError } from "../errors.ts";
 import { concatBytes } from "../analytics/bytes.ts";
@@ -64,6 +65,13 @@ export async function getDatasetMeta(kv: Deno.Kv, id: string): Promise<DatasetMe
 }
 
 /**
+ * Compression level of a stored dataset: zlib's level 2 gzips a CSV about five times faster than
+ * the default (level 6, which CompressionStream uses) for about a fifth more bytes (1M FOCUS rows:
+ * 0.5 s and 27 MB against 2.6 s and 22 MB), and an upload's gzip shares the request thread.
+ */
+const STORE_GZIP_LEVEL = 2;
+
+/**
  * A dataset's CSV written to KV as it arrives: gzipped as a stream, committed in chunks as they
  * fill (under a pending marker the sweep removes if it is never committed), so the file is never held whole.
  *
@@ -73,15 +81,17 @@ export async function getDatasetMeta(kv: Deno.Kv, id: string): Promise<DatasetMe
  * meta.chunks = await store.close();
  */
 export class DatasetWriter {
-  #input: WritableStreamDefaultWriter<BufferSource>;
+  #gzip: Gzip;
   #stored: Promise<number>;
+  /** Settles when the store does: a write waiting on the compressor gives up if the store failed. */
+  #storeEnded: Promise<void>;
 
   private constructor(kv: Deno.Kv, datasetId: string) {
-    const gzip = new CompressionStream("gzip");
-    this.#input = gzip.writable.getWriter();
-    this.#stored = storeChunks(kv, gzip.readable, (n) => keys.datasetChunk(datasetId, n));
+    this.#gzip = createGzip({ level: STORE_GZIP_LEVEL });
+    this.#stored = storeChunks(kv, this.#gzip, (n) => keys.datasetChunk(datasetId, n));
+    this.#storeEnded = this.#stored.then(() => {});
     // A failed store surfaces on the next write or on close; never as an unhandled rejection.
-    this.#stored.catch(() => {});
+    this.#storeEnded.catch(() => {});
   }
 
   /** Starts a dataset's chunks: the pending marker first, so a crash leaves something the sweep finds. */
@@ -91,30 +101,38 @@ export class DatasetWriter {
   }
 
   /**
-   * Adds bytes (read later: the caller must not change them). Resolves once the compressor
-   * takes more, so a slow store slows the reader instead of filling memory.
+   * Adds bytes (read later: the caller must not change them). Resolves once the compressor has
+   * read them, which waits while the store is behind, so a slow store slows the reader instead
+   * of filling memory.
    */
   async write(bytes: Uint8Array): Promise<void> {
-    await Promise.race([this.#input.write(bytes as Uint8Array<ArrayBuffer>), this.#stored.then(() => {})]);
+    // No closure is made here: one made per write and left waiting on the store would keep
+    // every slice written alive until the upload ends (150 MB for a 150 MB file).
+    await Promise.race([compressorTakes(this.#gzip, bytes), this.#storeEnded]);
   }
 
   /** Flushes the last chunks; returns the number of chunks written. */
   async close(): Promise<number> {
-    await this.#input.close();
+    this.#gzip.end();
     return await this.#stored;
   }
 
   /** Stops writing (the caller deletes what was written). */
   async abort(): Promise<void> {
-    await this.#input.abort().catch(() => {});
+    this.#gzip.destroy();
     await this.#stored.catch(() => {});
   }
+}
+
+/** Resolves once the compressor has read `bytes` (it holds back while its output is not read). */
+function compressorTakes(gzip: Gzip, bytes: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => gzip.write(bytes, (error) => error ? reject(error) : resolve()));
 }
 
 /** Commits a stream's bytes as numbered chunks of {@link CHUNK_BYTES}, a few per commit; returns the count. */
 async function storeChunks(
   kv: Deno.Kv,
-  stream: ReadableStream<Uint8Array>,
+  stream: AsyncIterable<Uint8Array>,
   keyOf: (n: number) => Deno.KvKey,
 ): Promise<number> {
   let buffered: Uint8Array[] = [];

@@ -37,8 +37,19 @@ export function metricsRoutes(app: App, deps: AppDeps): void {
         value: deps.engine.loadedBytes,
       },
       { name: "engine_budget_bytes", help: "ENGINE_MEMORY_MB in bytes", value: deps.engine.budgetBytes },
+      {
+        name: "engine_heap_bytes",
+        help: "WebAssembly heaps of the DuckDB workers (their high-water marks: a heap never shrinks)",
+        value: deps.engine.heapBytes,
+      },
       { name: "process_resident_memory_bytes", help: "Resident memory of the process", value: mem.rss },
-      { name: "process_heap_used_bytes", help: "V8 heap in use", value: mem.heapUsed },
+      { name: "process_heap_used_bytes", help: "V8 heap in use (this thread)", value: mem.heapUsed },
+      { name: "process_heap_total_bytes", help: "V8 heap reserved (this thread)", value: mem.heapTotal },
+      {
+        name: "process_external_bytes",
+        help: "Memory of buffers outside the V8 heap (this thread)",
+        value: mem.external,
+      },
       { name: "llm_enabled", help: "1 when GROQ_API_KEY is set", value: llm ? 1 : 0 },
       ...(llm
         ? [
