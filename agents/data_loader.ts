@@ -118,7 +118,10 @@ export async function importStream(
     }
   }
   async function* checked() {
-    for await (const slice of csvSlices(normaliseStream(received(), limits), limits.sliceBytes)) {
+    // Each slice is summarised here, gzipped (awaited) and copied to the engine, one read ahead:
+    // the slices may share three reused buffers.
+    const slices = csvSlices(normaliseStream(received(), limits), limits.sliceBytes, undefined, { reuse: true });
+    for await (const slice of slices) {
       await summary.add(slice, pace);
       if (summary.rows > limits.maxRows) {
         throw new ValidationError(
@@ -299,7 +302,8 @@ const reprofiling = new WeakMap<AgentEnv, Map<string, Promise<DatasetMeta>>>();
 async function reprofile(env: AgentEnv, meta: DatasetMeta): Promise<DatasetMeta> {
   await env.engine.unload(meta.id);
   env.values.delete(meta.id);
-  const fresh = await ingestCsv(env.engine, meta.id, meta.name, csvSlices(streamDatasetBytes(env.kv, meta)));
+  const stored = csvSlices(streamDatasetBytes(env.kv, meta), undefined, undefined, { reuse: true });
+  const fresh = await ingestCsv(env.engine, meta.id, meta.name, stored);
   const next: DatasetMeta = { ...fresh, createdAt: meta.createdAt, chunks: meta.chunks, shared: meta.shared };
   await env.kv.set(keys.dataset(meta.id), next);
   return next;

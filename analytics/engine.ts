@@ -50,11 +50,11 @@ export type DatasetSource = Uint8Array | AsyncIterable<Uint8Array>;
 
 /**
  * DuckDB's row group (rows). A checkpoint compresses the rows added since the last one into row
- * groups of their own, and merges neighbouring row groups that fit into fewer ("vacuum":
- * decompressing and compressing them again). So the engine checkpoints before the rows pending
- * pass one row group, and while they fill most of one: the row groups it leaves never fit into
- * fewer. (1M FOCUS rows: 8 checkpoints of ≈ 90 ms, the worker's heap peaking at 83 MB; with a
- * checkpoint every 16 MB of input some took 500 ms, merging, and the heap peaked at 120–144 MB.)
+ * groups of their own. The engine checkpoints before the rows pending pass half a row group: the
+ * rows not yet compressed (≈ 280 bytes a row for a FOCUS file) are most of what a load holds in
+ * the heap, and the heap never shrinks. DuckDB's vacuum, which would merge such half-filled row
+ * groups by decompressing and compressing them again (500 ms a checkpoint, the heap at 144 MB
+ * for 1M rows when checkpoints came every 16 MB of input), is off in the worker.
  */
 const ROW_GROUP_ROWS = 122_880;
 
@@ -393,8 +393,8 @@ export class Engine {
 
   /**
    * Reads slices of a CSV (from {@link csvSlices}: the first starts with the header) into a
-   * dataset with `ds.setupSql` run per slice, and a checkpoint about every row group's worth of
-   * rows (see {@link ROW_GROUP_ROWS}), so that they are compressed as the load goes. `retry(error)` may repair the
+   * dataset with `ds.setupSql` run per slice, and a checkpoint about every half row group's worth
+   * of rows (see {@link ROW_GROUP_ROWS}), so that they are compressed as the load goes. `retry(error)` may repair the
    * statements after a failed slice (true: read that slice again).
    */
   async loadSlices(
@@ -426,8 +426,8 @@ export class Engine {
         }
       }
       n++;
-      // Checkpoint when a slice like the last one would overflow the row group being filled.
-      if (sinceCheckpoint + lastRows > ROW_GROUP_ROWS) {
+      // Checkpoint when a slice like the last one would take the rows pending past half a row group.
+      if (sinceCheckpoint + lastRows > ROW_GROUP_ROWS / 2) {
         await this.setup(ds.id, ["CHECKPOINT"]);
         sinceCheckpoint = 0;
       }
@@ -476,7 +476,11 @@ export class Engine {
       p = (async () => {
         const source = await fetch();
         try {
-          await this.loadSlices(ds, csvSlices(source instanceof Uint8Array ? [source] : source));
+          // Each slice is copied to the worker before the next is cut: they may share buffers.
+          const slices = csvSlices(source instanceof Uint8Array ? [source] : source, undefined, undefined, {
+            reuse: true,
+          });
+          await this.loadSlices(ds, slices);
         } catch (e) {
           await this.unload(ds.id);
           throw e;

@@ -94,6 +94,10 @@ function init() {
           // Checkpoints (which compress what was added) come from the engine, between the slices of
           // an upload: an automatic one inside a slice's INSERT doubled that slice's time.
           "SET checkpoint_threshold='1TB'",
+          // A checkpoint would also merge neighbouring row groups that fit into fewer (decompressing
+          // and compressing them again): the engine's checkpoints leave half-filled ones on purpose
+          // (less held uncompressed during a load), and no table here ever deletes rows.
+          "SET max_vacuum_tasks=0",
           "SET lock_configuration=true",
         ]
       ) {

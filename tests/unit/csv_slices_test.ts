@@ -152,3 +152,30 @@ Deno.test("normaliseStream: an LF file passes byte for byte, as normaliseCsv pas
   assert.equal(await normalised(chunksOf(enc.encode(text), 97)), text);
   assert.equal(dec.decode((await normaliseCsv(enc.encode(text))).bytes), text);
 });
+
+Deno.test("csvSlices with reuse: the same slices, intact while the consumer holds one and reads one ahead", async () => {
+  const rnd = mulberry32(5);
+  const lines = ["a,b,c"];
+  for (let i = 0; i < 4000; i++) {
+    // Now and then a quoted value with line feeds longer than a slice.
+    const long = i % 997 === 3 ? `"${"x\n".repeat(400)}"` : `"q,${i}"`;
+    lines.push(`${i},${long},${Math.round(rnd() * 1e6)}`);
+  }
+  const bytes = enc.encode(lines.join("\n") + "\n");
+  for (const chunkSize of [97, 1024, 5000]) {
+    const plain = (await all(csvSlices(chunksOf(bytes, chunkSize), 700))).map((s) => dec.decode(s));
+    const reused = csvSlices(chunksOf(bytes, chunkSize), 700, undefined, { reuse: true });
+    // The consumer's pattern: slice k in use while slice k + 1 is already cut.
+    const seen: string[] = [];
+    let held = await reused.next();
+    while (!held.done) {
+      const text = dec.decode(held.value);
+      const ahead = await reused.next();
+      assert.equal(dec.decode(held.value), text, "a slice in use is not overwritten by the one read ahead");
+      seen.push(text);
+      held = ahead;
+    }
+    assert.deepEqual(seen, plain, `chunks of ${chunkSize}`);
+    assert.equal(seen.join(""), dec.decode(bytes));
+  }
+});
