@@ -4,9 +4,16 @@
  * @module
  */
 
-/** Byte arrays joined into one. */
-export function concatBytes(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+/**
+ * Byte arrays joined into one: a new array of their size, or, with `room` (a buffer kept for
+ * reuse), a view at its start; when `room` is too small, a new buffer with an eighth to spare, so
+ * that the caller keeps `out.buffer` as the room for the next join.
+ */
+export function concatBytes(chunks: Uint8Array[], room?: ArrayBuffer): Uint8Array {
+  const total = chunks.reduce((n, c) => n + c.byteLength, 0);
+  const out = !room
+    ? new Uint8Array(total)
+    : new Uint8Array(room.byteLength >= total ? room : new ArrayBuffer(total + (total >> 3)), 0, total);
   let at = 0;
   for (const c of chunks) {
     out.set(c, at);

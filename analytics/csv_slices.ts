@@ -102,30 +102,22 @@ export async function* csvSlices(
 
 /** A few buffers used in turn to join chunks into, each grown when a join needs more room. */
 class BufferRing {
-  #buffers: ArrayBuffer[] = [];
+  #buffers: ArrayBuffer[];
   #current = 0;
-  #count: number;
 
   constructor(count: number) {
-    this.#count = count;
+    this.#buffers = Array.from({ length: count }, () => new ArrayBuffer(0));
   }
 
   /** The next join goes into the next buffer (the current one now holds a slice given out). */
   advance(): void {
-    this.#current = (this.#current + 1) % this.#count;
+    this.#current = (this.#current + 1) % this.#buffers.length;
   }
 
   /** `parts` joined into the current buffer of the ring (what it held is overwritten). */
   join(parts: Uint8Array[]): Uint8Array {
-    const total = parts.reduce((n, part) => n + part.byteLength, 0);
-    const at = this.#current;
-    if ((this.#buffers[at]?.byteLength ?? 0) < total) this.#buffers[at] = new ArrayBuffer(total + (total >> 3));
-    const out = new Uint8Array(this.#buffers[at], 0, total);
-    let offset = 0;
-    for (const part of parts) {
-      out.set(part, offset);
-      offset += part.byteLength;
-    }
+    const out = concatBytes(parts, this.#buffers[this.#current]);
+    this.#buffers[this.#current] = out.buffer as ArrayBuffer;
     return out;
   }
 }

@@ -13,6 +13,7 @@ import type { ResultSet } from "./arrow_json.ts";
 import type { EngineCall, EngineRequest, EngineResponse, SqlParam } from "./engine_protocol.ts";
 import { WorkerCalls } from "./worker_calls.ts";
 import { csvSlices, leadingLines } from "./csv_slices.ts";
+import { concatBytes } from "./bytes.ts";
 
 /** What the engine needs to know to (re)load a dataset. */
 export interface LoadableDataset {
@@ -30,19 +31,6 @@ export interface LoadableDataset {
 export interface SliceRead {
   rows: number;
   buffer?: ArrayBuffer;
-}
-
-/**
- * A slice with the preamble in front of it, written into `spare` when it is large enough (a
- * buffer a worker handed back), else into a new buffer with room to spare for the next slices.
- */
-function sliceFile(spare: ArrayBuffer | undefined, head: Uint8Array | undefined, slice: Uint8Array): Uint8Array {
-  const size = (head?.byteLength ?? 0) + slice.byteLength;
-  const buffer = spare && spare.byteLength >= size ? spare : new ArrayBuffer(size + (size >> 3));
-  const file = new Uint8Array(buffer, 0, size);
-  if (head) file.set(head);
-  file.set(slice, head?.byteLength ?? 0);
-  return file;
 }
 
 /** A dataset's stored CSV: whole, or as a stream of chunks. */
@@ -406,18 +394,18 @@ export class Engine {
     let sinceCheckpoint = 0;
     let lastRows = 0;
     let n = 0;
-    let spare: ArrayBuffer | undefined;
+    // The buffer the worker handed back (a sent one is detached: empty, so a new one is made).
+    let spare = new ArrayBuffer(0);
     for await (const slice of slices) {
       const head = preamble;
       preamble ??= leadingLines(slice, ds.preambleLines ?? 1).slice();
       for (;;) {
-        // Each attempt sends a copy (the slice itself may still be stored meanwhile), in the
-        // buffer the worker handed back when there is one.
-        const file = sliceFile(spare, head, slice);
-        spare = undefined;
+        // Each attempt sends a copy (the slice itself may still be stored meanwhile), with the
+        // preamble in front, in the buffer the worker handed back when there is one.
+        const file = concatBytes(head ? [head, slice] : [slice], spare);
         try {
           const read = await this.loadSlice(ds.id, file, ds.setupSql);
-          spare = read.buffer;
+          spare = read.buffer ?? spare;
           sinceCheckpoint += read.rows;
           lastRows = read.rows;
           break;

@@ -3,6 +3,7 @@
  * chunks. Callers write the chunks first and the record that makes them visible last.
  * @module
  */
+import { concatBytes } from "../analytics/bytes.ts";
 import { CHUNK_BYTES, CHUNKS_PER_COMMIT } from "./keys.ts";
 
 /** Splits bytes into views of at most `size` bytes. */
@@ -34,19 +35,9 @@ export async function writeChunks(
 /** Reads `count` chunks from a prefix and joins them; throws if any is missing. */
 export async function readChunks(kv: Deno.Kv, prefix: Deno.KvKey, count: number): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  let total = 0;
-  for await (const e of kv.list<Uint8Array>({ prefix })) {
-    parts.push(e.value);
-    total += e.value.byteLength;
-  }
+  for await (const e of kv.list<Uint8Array>({ prefix })) parts.push(e.value);
   if (parts.length !== count) throw new Error(`blob incomplete: ${parts.length}/${count} chunks`);
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.byteLength;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Deletes every key under a prefix, in batches. */
