@@ -25,7 +25,7 @@ export const FUNCTION_WORDS: ReadonlySet<string> = new Set(words(`
   can could may might must let lets let's please kindly thanks thank
   show shows showing give giving get getting got tell list listing see display find report reporting
   need needs want wants like know understand check checking verify verifying identify identifying
-  analyze analyse analyzing analysing determine calculate compute computing computed look looking
+  analyze analyse analyzing analysing determine calculate computed look looking
   provide break broken group grouped split each every all any some both either neither other others
   much many more most less least lot lots just only also too very really quite again still even ever
   cost costs costing spend spends spending spent pay paid paying money amount amounts total totals sum

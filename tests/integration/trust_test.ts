@@ -167,6 +167,16 @@ t("issue 20: 'per billing period', 'usage only' and 'compute services' are all u
   for (const b of [period, usage, compute]) assert.deepEqual(b.reading?.unused, []);
 });
 
+t(
+  "'compute cost in Q2' never passes for the whole bill: 'compute' alone is not a filter, and it is said unused",
+  async () => {
+    const b = await ask(await session(), "compute cost in Q2");
+    assert.deepEqual(b.plan?.filters ?? [], []);
+    assert.ok(b.reading?.unused.includes("compute"), JSON.stringify(b.reading));
+    assert.match(b.response, /I did not use 'compute'/);
+  },
+);
+
 t("budget: variance against an amount, and a question back when no amount is given", async () => {
   const id = await session();
   const b = await ask(id, "September 2024 billed cost against a $15 budget");
